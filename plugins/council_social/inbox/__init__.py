@@ -1,0 +1,1 @@
+"""Files dropped into inbox folders by people: reading them the way a forgiving clerk would."""

@@ -1,0 +1,54 @@
+"""The landing zone: every file and API page kept verbatim before anything parses it.
+
+Paths go through Airflow's ``ObjectStoragePath``, so the same code writes to a local folder
+(the default) or object storage (``COUNCIL_SOCIAL_LANDING=s3://bucket/landing`` with the matching
+Airflow connection). Layout: ``<landing>/<source>/<entity>/dt=YYYY-MM-DD/<sha12>__<name>``: the
+checksum prefix makes names unique and rewriting the same content a no-op.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from datetime import date
+
+from council_social.config import settings
+
+
+def _path(url: str):
+    from airflow.sdk import ObjectStoragePath
+
+    return ObjectStoragePath(url)
+
+
+def landing_root():
+    root = settings().landing
+    return _path(root if "://" in root else "file://" + root)
+
+
+def safe_name(name: str) -> str:
+    """A file name that is safe in any object store (people name files freely)."""
+    cleaned = re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("._")
+    return cleaned or "file"
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def land_bytes(data: bytes, *, source: str, entity: str, day: date, name: str, checksum: str | None = None) -> str:
+    """Keep ``data`` in the landing zone and return its URL; content already there is not rewritten."""
+    checksum = checksum or sha256(data)
+    folder = landing_root() / source / entity / f"dt={day.isoformat()}"
+    target = folder / f"{checksum[:12]}__{safe_name(name)}"
+    if target.exists() and target.stat().st_size == len(data):
+        return str(target)
+    folder.mkdir(parents=True, exist_ok=True)
+    partial = folder / f".{target.name}.partial"
+    partial.write_bytes(data)
+    partial.rename(target)
+    return str(target)
+
+
+def read_landed(url: str) -> bytes:
+    return _path(url).read_bytes()

@@ -1,0 +1,1 @@
+"""Rendering and delivering what the pipelines tell people."""
