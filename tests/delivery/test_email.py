@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
+
 from council_social.delivery import DEFAULT_SENDER, Attachment, DeliveryLog, compose, deliver
 
 FROM_EMAIL = "comms-data@example.gov.uk"

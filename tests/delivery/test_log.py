@@ -9,6 +9,7 @@ import textwrap
 from datetime import UTC, datetime, timedelta
 
 import pytest
+
 from council_social.delivery import Delivery, DeliveryLog
 
 SENT_AT = datetime(2026, 10, 31, 9, 30, tzinfo=UTC)

@@ -136,7 +136,8 @@ def test_missing_required_column_refuses_the_file_and_moves_it_aside(warehouse):
 
 
 def test_renamed_columns_are_recognised_through_aliases(warehouse):
-    drop("leavers.csv", "Employee name;E-mail;Last day;Department\nAnn Lee;ANN.LEE@manchester.gov.uk;29/08/2026;Comms\n")
+    drop("leavers.csv",
+         "Employee name;E-mail;Last day;Department\nAnn Lee;ANN.LEE@manchester.gov.uk;29/08/2026;Comms\n")
     outcome = run_import()["leavers.csv"]
     assert outcome["rows_loaded"] == 1
     assert query("select email, leaving_date, service from register_leavers") == [
@@ -151,7 +152,8 @@ def test_wrong_encoding_is_refused_with_a_clear_message(warehouse):
 
 
 def test_windows_1252_file_loads_its_accents(warehouse):
-    drop("hr_leavers.csv", "Name,Email,Leaving date\nSeán Ó Briain,sean@manchester.gov.uk,2026-01-01\n".encode("cp1252"))
+    text = "Name,Email,Leaving date\nSeán Ó Briain,sean@manchester.gov.uk,2026-01-01\n"
+    drop("hr_leavers.csv", text.encode("cp1252"))
     run_import()
     assert query("select name from register_leavers") == [("Seán Ó Briain",)]
 

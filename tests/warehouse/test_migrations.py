@@ -31,9 +31,8 @@ def test_a_warehouse_newer_than_the_code_is_refused(warehouse):
     con = duckdb.connect(str(warehouse))
     con.execute("insert into schema_migrations values (999, 'from_the_future', 'x', now())")
     con.close()
-    with pytest.raises(WarehouseError, match="version 999, newer than this code"):
-        with connect():
-            pass
+    with pytest.raises(WarehouseError, match="version 999, newer than this code"), connect():
+        pass
     with pytest.raises(WarehouseError, match="newer than this code"):
         migrate()
 
@@ -43,9 +42,8 @@ def test_a_warehouse_behind_the_code_is_refused_until_migrated(data_dir):
 
     settings().warehouse.parent.mkdir(parents=True)
     duckdb.connect(str(settings().warehouse)).close()
-    with pytest.raises(WarehouseError, match="run `make setup`"):
-        with connect():
-            pass
+    with pytest.raises(WarehouseError, match="run `make setup`"), connect():
+        pass
     migrate()
     with connect(read_only=True):
         pass

@@ -82,7 +82,8 @@ ACCOUNT_REGISTER = Register(
     description="Every social media account the Digital Comms Review Board has approved.",
     columns=(
         Column("platform", PLATFORM, aliases=("network", "social network", "site"),
-               description="x, facebook, instagram, youtube, linkedin, flickr, vimeo, ... (may be left blank when the URL says it)"),
+               description="x, facebook, instagram, youtube, linkedin, flickr, vimeo, ... "
+                           "(may be left blank when the URL says it)"),
         Column("handle", TEXT, aliases=("username", "account handle", "user name", "page"),
                description="the account's handle or page name; worked out from the URL when blank"),
         Column("url", URL, aliases=("profile url", "link", "address", "account url"),
@@ -119,7 +120,8 @@ ACCOUNT_REGISTER = Register(
                description="business-case target: share of comments and mentions answered, percent"),
         Column("status", CHOICE, choices=("active", "archived"), aliases=("account status", "state"),
                description="active or archived (blank means active)"),
-        Column("last_password_change", DATE, aliases=("password changed", "password last changed", "last password reset"),
+        Column("last_password_change", DATE,
+               aliases=("password changed", "password last changed", "last password reset"),
                description="date the account password was last changed"),
     ),
 )

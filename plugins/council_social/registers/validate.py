@@ -169,7 +169,8 @@ def parse_platform(value: Cell) -> str | None:
     if not text:
         return None
     if text not in schema.PLATFORMS:
-        raise CellError(f"'{_text(value)}' is not a platform we know ({', '.join(sorted(set(schema.PLATFORMS.values())))})")
+        known = ", ".join(sorted(set(schema.PLATFORMS.values())))
+        raise CellError(f"'{_text(value)}' is not a platform we know ({known})")
     return schema.PLATFORMS[text]
 
 
@@ -288,10 +289,13 @@ def check_rows(register: Register, table: Table, name: str) -> Checked:
         key = tuple(record.get(k) for k in register.key)
         if key in seen:
             first_line, first = seen[key]
-            same = first == record
-            what = "repeats" if same else "has the same " + " + ".join(k.removesuffix("_key") for k in register.key) + " as"
-            problems.append(Problem(line, f"{what} line {first_line}" + ("" if same else " with different values;"
-                                    " kept the first, check which is right"), raw))
+            if first == record:
+                reason = f"repeats line {first_line}"
+            else:
+                key_names = " + ".join(k.removesuffix("_key") for k in register.key)
+                reason = (f"has the same {key_names} as line {first_line} with different values; "
+                          "kept the first, check which is right")
+            problems.append(Problem(line, reason, raw))
             continue
         seen[key] = (line, dict(record))
         record["source_line"] = line
