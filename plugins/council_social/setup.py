@@ -32,7 +32,7 @@ DEMO_CREDENTIALS = {
     FACEBOOK_CONN_ID: {"conn_type": "facebook_graph", "password": "demo-graph-token",
                        "extra": {"api_version": GRAPH_API_VERSION}},
     HOOTSUITE_CONN_ID: {"conn_type": "hootsuite", "login": "demo-client", "password": "demo-client-secret",
-                        "extra": {"refresh_token": "demo-refresh-token", "organization_id": "demo-org"}},
+                        "extra": {"refresh_token": "demo-refresh-token", "organization_id": "814302"}},
 }
 
 

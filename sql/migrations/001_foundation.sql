@@ -124,7 +124,7 @@ create table register_brand_patterns (
     source_line     integer not null,
     run_id          varchar,
     loaded_at       timestamptz not null,
-    primary key (file_sha256, pattern)
+    primary key (file_sha256, pattern, use)
 );
 
 create table register_report_recipients (

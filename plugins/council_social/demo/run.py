@@ -36,7 +36,8 @@ def run_dag(dag_id: str) -> None:
         logfile = settings().data_dir / "logs" / f"demo_{dag_id}.log"
         logfile.parent.mkdir(parents=True, exist_ok=True)
         logfile.write_text(result.stdout + result.stderr, encoding="utf-8")
-        raise DemoFailed(f"DAG run of '{dag_id}' ended '{state}' (exit {result.returncode}); its output is in {logfile}")
+        raise DemoFailed(f"DAG run of '{dag_id}' ended '{state}' (exit {result.returncode}); "
+                         f"its output is in {logfile}")
     print(f"  {dag_id:<28} success  ({time.monotonic() - started:.0f} s)")
 
 

@@ -1,0 +1,81 @@
+"""``make demo`` end to end: real Airflow DAG runs over the demo organisation, twice.
+
+The second run must change nothing: no new rows, no new emails, no duplicated files.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def demo_env(tmp_path_factory) -> dict[str, str]:
+    home = tmp_path_factory.mktemp("demo")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "COUNCIL_SOCIAL"))}
+    env.update({
+        "AIRFLOW_HOME": str(home / "airflow"),
+        "AIRFLOW__CORE__DAGS_FOLDER": str(ROOT / "dags"),
+        "AIRFLOW__CORE__PLUGINS_FOLDER": str(ROOT / "plugins"),
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'airflow' / 'airflow.db'}",
+        "AIRFLOW__DATABASE__LOAD_DEFAULT_CONNECTIONS": "False",
+        "COUNCIL_SOCIAL_DATA_DIR": str(home / "var"),
+        "COUNCIL_SOCIAL_REPORTS": str(home / "reports"),
+    })
+    return env
+
+
+def run_demo(env) -> subprocess.CompletedProcess:
+    result = subprocess.run([sys.executable, "-m", "council_social.demo"], env=env, capture_output=True, text=True,
+                            timeout=900, cwd=ROOT)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    return result
+
+
+def snapshot(env) -> dict:
+    var = Path(env["COUNCIL_SOCIAL_DATA_DIR"])
+    con = duckdb.connect(str(var / "warehouse" / "council_social.duckdb"), read_only=True)
+    try:
+        counts = {table: con.execute(f"select count(*) from {table}").fetchone()[0]
+                  for table in ("ops_file_ledger", "ops_quarantine", "register_accounts", "register_leavers",
+                                "register_training", "register_election_periods", "register_brand_patterns",
+                                "register_report_recipients")}
+        current = con.execute("select count(*) from register_accounts_current").fetchone()[0]
+        earlier = con.execute("select count(*) from register_accounts_as_of(date '2026-05-01')").fetchone()[0]
+    finally:
+        con.close()
+    landed = sorted(p.name for p in (var / "landing").rglob("*") if p.is_file())
+    emails = sorted(p.name for p in (var / "outbox").glob("*.eml"))
+    return {"counts": counts, "current": current, "earlier": earlier, "landed": landed, "emails": emails}
+
+
+@pytest.mark.timeout(1800)
+def test_demo_runs_the_pipeline_and_a_rerun_changes_nothing(demo_env):
+    from council_social.demo.organisation import build_organisation
+
+    first = run_demo(demo_env)
+    assert "Demo finished." in first.stdout
+    assert "register_import" in first.stdout and "success" in first.stdout
+    after_first = snapshot(demo_env)
+    organisation = build_organisation()
+    registered = [a for a in organisation.accounts if a.in_register]
+    assert after_first["current"] >= 57, "every Appendix 1 account is in the register"
+    assert after_first["current"] <= len(registered)
+    assert 0 < after_first["earlier"] < after_first["current"], "the older register version is kept"
+    assert after_first["counts"]["register_leavers"] > 0 and after_first["counts"]["register_training"] > 0
+    assert len(after_first["emails"]) == 1, "one register import summary email in the outbox"
+    assert not list((Path(demo_env["COUNCIL_SOCIAL_DATA_DIR"]) / "inbox" / "registers").glob("*.*")), \
+        "every dropped file was handled"
+
+    second = run_demo(demo_env)
+    assert "Demo finished." in second.stdout
+    assert snapshot(demo_env) == after_first
