@@ -53,7 +53,7 @@ fakeapi: install  ## the fake platform API server in the foreground, on port 809
 	$(BIN)/python -m council_social.fakeapi --port 8099
 
 lock:  ## re-resolve requirements.lock from pyproject.toml
-	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 -o requirements.lock
+	$(BIN)/uv pip compile pyproject.toml --all-extras --python-version 3.11 -o requirements.lock
 
 clean:  ## remove the demo's data, Airflow home and reports (keeps .venv)
 	rm -rf var .airflow reports/output
