@@ -1,0 +1,1 @@
+"""Hootsuite, the system of record for publishing: exports dropped in the inbox and the REST API."""
