@@ -17,7 +17,7 @@ export AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION := True
 export AIRFLOW__LOGGING__LOGGING_LEVEL := WARNING
 export PATH := $(BIN):$(PATH)
 
-.PHONY: help install setup demo test lint bench airflow fakeapi lock clean
+.PHONY: help install setup demo test lint bench airflow fakeapi lock clean topology
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 12
@@ -57,3 +57,6 @@ lock:  ## re-resolve requirements.lock from pyproject.toml
 
 clean:  ## remove the demo's data, Airflow home and reports (keeps .venv)
 	rm -rf var .airflow reports/output
+
+topology: install  ## docker-compose's services as local processes on this machine's PostgreSQL and Redis
+	$(BIN)/python -m council_social.topology
