@@ -8,8 +8,11 @@ checksum prefix makes names unique and rewriting the same content a no-op.
 
 from __future__ import annotations
 
+import gzip
 import hashlib
+import json
 import re
+from collections.abc import Iterable
 from datetime import date
 
 from council_social.config import settings
@@ -48,6 +51,18 @@ def land_bytes(data: bytes, *, source: str, entity: str, day: date, name: str, c
     partial.write_bytes(data)
     partial.rename(target)
     return str(target)
+
+
+def land_json_lines(records: Iterable[object], *, source: str, entity: str, day: date, name: str) -> str:
+    """Keep API records as gzip JSON lines (one record a line, as received) and return the file's URL.
+
+    The gzip header carries no timestamp, so the same records always give the same bytes: landing
+    them again is a no-op, like ``land_bytes``.
+    """
+    lines = "".join(json.dumps(r, ensure_ascii=False, separators=(",", ":")) + "\n" for r in records)
+    name = name if name.endswith(".jsonl.gz") else f"{name}.jsonl.gz"
+    return land_bytes(gzip.compress(lines.encode("utf-8"), mtime=0), source=source, entity=entity, day=day,
+                      name=name)
 
 
 def read_landed(url: str) -> bytes:
