@@ -9,7 +9,8 @@ use, so the connectors written against it work unchanged against the real platfo
   check carries ``x-rate-limit-limit``/``-remaining``/``-reset``.
 * **Graph API** under any ``/vNN.N/`` (the demo pins ``v24.0``): ``/me/accounts``, ``/{node}``,
   ``/{page}/published_posts`` (and ``/posts``), ``/{ig-user}/media``, ``/{post}/comments``,
-  ``/{comment}/comments``, ``/{page}/insights``. ``access_token`` query parameter (or a bearer
+  ``/{comment}/comments``, ``/{page}/insights``, ``/{page}/tagged``,
+  ``/{ig-user}/tags``. ``access_token`` query parameter (or a bearer
   header). Cursor paging with absolute ``paging.next`` links back to this server; ``X-App-Usage``
   on every response.
 * **Hootsuite REST**: ``/v1/me``, ``/v1/me/organizations``, ``/v1/socialProfiles[/{id}]``,
@@ -81,6 +82,7 @@ DEFAULT_RATE_LIMITS: dict[str, tuple[int, float]] = {
     "x.users_lookup": (300, 900),
     "x.user_tweets": (1500, 900),
     "x.user_mentions": (450, 900),
+    "x.search_recent": (450, 900),
     "graph": (4800, 3600),
     "hootsuite": (20, 1),
 }
@@ -106,13 +108,21 @@ class Switches:
          "retired_metrics": ["page_media_view"],
          "graph_throttle_code": 17,
          "x_usage_capped": false,
-         "x_client_forbidden": false}
+         "x_client_forbidden": false,
+         "x_schema_drift": false,
+         "graph_schema_drift": false}
 
     ``rate_limits`` and ``fail_next`` are keyed by endpoint name (``x.user_tweets``,
     ``graph.published_posts``, ``hootsuite.messages``: see ``GET /_control/stats``) or by API
     (``x``, ``graph``, ``hootsuite``); a ``null`` limit removes an override. ``fail_next`` answers
     the next N matching requests with a 5xx. ``expired_tokens`` makes every token of those APIs
     count as expired. ``retired_metrics`` adds Graph insight metrics that fail with #100.
+    ``graph_schema_drift`` serves Graph lists (posts, media, comments, tagged posts) the way a
+    changing API might: on every page the first item has no ``created_time``/``timestamp``, the
+    second no ``id``, the third none of its optional fields, and every item carries an unknown field.
+    ``x_schema_drift`` serves X posts the way a changing API might: on every page of posts the first
+    lacks its optional fields and carries an unknown one, the second has no ``created_at`` and the
+    third no ``id``.
     """
 
     rate_limits: dict[str, RateLimit] = field(default_factory=dict)
@@ -122,11 +132,14 @@ class Switches:
     graph_throttle_code: int = 4
     x_usage_capped: bool = False
     x_client_forbidden: bool = False
+    x_schema_drift: bool = False
+    graph_schema_drift: bool = False
 
     def update(self, changes: dict) -> None:
         """Merge a JSON document of changes (unknown keys are refused, so typos do not pass silently)."""
         unknown = set(changes) - {"rate_limits", "fail_next", "expired_tokens", "retired_metrics",
-                                  "graph_throttle_code", "x_usage_capped", "x_client_forbidden"}
+                                  "graph_throttle_code", "x_usage_capped", "x_client_forbidden",
+                                  "x_schema_drift", "graph_schema_drift"}
         if unknown:
             raise ValueError(f"unknown switch(es): {', '.join(sorted(unknown))}")
         for key, value in (changes.get("rate_limits") or {}).items():
@@ -143,7 +156,7 @@ class Switches:
         for flag in ("graph_throttle_code",):
             if flag in changes:
                 setattr(self, flag, int(changes[flag]))
-        for flag in ("x_usage_capped", "x_client_forbidden"):
+        for flag in ("x_usage_capped", "x_client_forbidden", "x_schema_drift", "graph_schema_drift"):
             if flag in changes:
                 setattr(self, flag, bool(changes[flag]))
 
@@ -156,6 +169,8 @@ class Switches:
             "graph_throttle_code": self.graph_throttle_code,
             "x_usage_capped": self.x_usage_capped,
             "x_client_forbidden": self.x_client_forbidden,
+            "x_schema_drift": self.x_schema_drift,
+            "graph_schema_drift": self.graph_schema_drift,
         }
 
     @classmethod
@@ -596,6 +611,8 @@ class FakePlatforms:
         limit, remaining, _, allowed = self.take(target.name, "graph")
         if allowed:
             reply = target.handler(self, request)
+            if self.switches.graph_schema_drift and target.name in GRAPH_DRIFTING:
+                _graph_drift(reply)
         else:
             code = self.switches.graph_throttle_code
             reply = graph_error(GRAPH_THROTTLE_MESSAGES.get(code, f"(#{code}) Rate limit reached"), code,
@@ -816,6 +833,8 @@ def _x_page(api: FakePlatforms, request: Request, tweets: list[Tweet], reachable
     if token:
         meta["previous_token"] = encode_cursor("previous", page[0].id)
     body: dict[str, object] = {"data": [_x_tweet(t, fields) for t in page], "meta": meta}
+    if api.switches.x_schema_drift:
+        _x_drift(body)
     if "author_id" in expansions:
         user_fields = _x_fields(request, "user.fields", X_USER_FIELDS)
         authors = []
@@ -860,6 +879,88 @@ def x_user_mentions(api: FakePlatforms, request: Request) -> Reply:
         return account
     tweets = api.mention_timeline(account) if isinstance(account, Account) else []
     return _x_page(api, request, tweets, 800)
+
+
+def _x_drift(body: dict) -> None:
+    """Schema drift on one page of posts (switch ``x_schema_drift``): see ``Switches``."""
+    posts = body["data"]
+    if posts:
+        for optional in ("public_metrics", "conversation_id", "referenced_tweets", "in_reply_to_user_id", "lang"):
+            posts[0].pop(optional, None)
+        posts[0]["community_note_v3"] = {"state": "unrated"}
+    if len(posts) > 1:
+        posts[1].pop("created_at", None)
+    if len(posts) > 2:
+        posts[2].pop("id", None)
+    body["matching_experiments"] = ["timeline-v3"]
+
+
+# --- X recent search ---------------------------------------------------------------------------------
+
+#: Recent search reaches back seven days; a query is at most 512 characters (Basic and Pro access).
+X_SEARCH_DAYS = 7
+X_QUERY_LIMIT = 512
+
+
+def x_query_terms(query: str) -> list[list[str]]:
+    """The fake's reading of an X search query: OR-groups of terms that must all appear.
+
+    Quoted phrases, bare words and ``@handle`` are terms; operators (``-is:retweet``, ``lang:en``)
+    and negated words are ignored, which is enough for the brand searches the pipelines build.
+    """
+    groups: list[list[str]] = [[]]
+    for token in re.findall(r'-?"[^"]*"|[()]|[^\s()]+', query):
+        if token == "OR":
+            groups.append([])
+        elif token in "()" or token.startswith("-") or ":" in token.strip('"'):
+            continue
+        else:
+            groups[-1].append(token.strip('"').lower())
+    return [group for group in groups if group]
+
+
+def _x_matches(text: str, groups: list[list[str]]) -> bool:
+    lowered = text.lower()
+    return any(all(term in lowered for term in group) for group in groups)
+
+
+def _x_search_corpus(api: FakePlatforms, query: str) -> list[Tweet]:
+    """Public posts of the last seven days before ``as_of`` that match ``query``, newest first.
+
+    The corpus is the brand mentions plus the mentions of the council accounts the query names
+    with ``@handle``: what a brand search built from the listening patterns can find.
+    """
+    def build() -> list[Tweet]:
+        groups = x_query_terms(query)
+        since = api.org.cutoff - timedelta(days=X_SEARCH_DAYS)
+        candidates = [api.tweet_from_mention(None, m) for m in api.org.brand_mentions() if m.created_at >= since]
+        for handle in {term[1:] for group in groups for term in group if term.startswith("@")}:
+            account = api.x_accounts_by_name.get(handle)
+            if account is not None:
+                candidates += [t for t in api.mention_timeline(account) if t.created_at >= since]
+        unique = {t.id: t for t in candidates if _x_matches(t.text, groups)}
+        return sorted(unique.values(), key=lambda t: t.id, reverse=True)
+    return api.cached(("search", query), build)
+
+
+@route("GET", r"/2/tweets/search/recent", "x", "x.search_recent")
+def x_search_recent(api: FakePlatforms, request: Request) -> Reply:
+    """Recent search: posts of the last seven days matching ``query``, newest first, ``next_token`` paging."""
+    query = request.arg("query") or ""
+    if not query.strip():
+        raise ApiError(x_invalid("query", "", "The `query` query parameter can not be empty"))
+    if len(query) > X_QUERY_LIMIT:
+        raise ApiError(x_invalid("query", query, f"There were errors processing your request: Rules must be "
+                                                 f"{X_QUERY_LIMIT} characters or less (query is {len(query)})"))
+    size = request.arg("max_results", "10")
+    if not size.isdigit() or not 10 <= int(size) <= 100:
+        raise ApiError(x_invalid("max_results", size,
+                                 f"The `max_results` query parameter value [{size}] is not between 10 and 100"))
+    request.query = {**request.query, "pagination_token": request.query.get("next_token", [])}
+    reply = _x_page(api, request, _x_search_corpus(api, query), 10**9)
+    if isinstance(reply.body, dict) and isinstance(reply.body.get("meta"), dict):
+        reply.body["meta"].pop("previous_token", None)
+    return reply
 
 
 # --- Graph API ---------------------------------------------------------------------------------------
@@ -1275,6 +1376,135 @@ def graph_insights(api: FakePlatforms, request: Request) -> Reply:
     return Reply(200, {"data": data})
 
 
+# --- Graph API: posts that tag a council account, and schema drift ------------------------------------
+
+#: What members of the public write when they tag a council Page or Instagram account.
+_TAGGED_TEXT = (
+    "Great afternoon at {place} today, thanks {name}",
+    "Thanks {name} for sorting the bins on {street} so quickly",
+    "Is {place} open this {day}? Asking {name}",
+    "The potholes on {street} are getting worse. When will they be fixed, {name}?",
+    "Loved the event at {place}, well done {name}",
+    "Still waiting for a reply about the missed collection on {street}, {name}",
+)
+_TAGGED_FILL = {
+    "place": ("Central Library", "Heaton Park", "Wythenshawe Park", "Platt Fields", "Arndale Market"),
+    "street": ("Oldham Road", "Wilmslow Road", "Hyde Road", "Barlow Moor Road", "Rochdale Road"),
+    "day": ("Monday", "Wednesday", "Friday", "Saturday"),
+}
+#: Graph routes whose lists the ``graph_schema_drift`` switch changes.
+GRAPH_DRIFTING = {"graph.published_posts", "graph.media", "graph.comments", "graph.tagged", "graph.tags"}
+
+
+@dataclass(frozen=True)
+class TaggedPost:
+    """A public post that tags a council account (``/{page}/tagged``, ``/{ig-user}/tags``)."""
+
+    id: str
+    author: PublicAuthor
+    text: str
+    created_at: datetime
+
+
+def tagged_posts(api: FakePlatforms, account: Account) -> list[TaggedPost]:
+    """About one post in three days tags a Page (one in four an Instagram account), newest first."""
+    def build() -> list[TaggedPost]:
+        org, posts = api.org, []
+        first = max(org.history_start, account.go_live_on or account.created_on)
+        every = 3 if account.platform == "facebook" else 4
+        for offset in range((org.as_of - first).days):
+            day = first + timedelta(days=offset)
+            draw = stable_int(org.seed, "tagged", account.key, day.isoformat())
+            if draw % every:
+                continue
+            author = org.public_authors[draw // 7 % len(org.public_authors)]
+            moment = datetime.combine(day, datetime.min.time(), UTC) + timedelta(
+                hours=7 + draw // 11 % 15, minutes=draw // 13 % 60, seconds=draw // 17 % 60)
+            values = {key: options[draw // 19 % len(options)] for key, options in _TAGGED_FILL.items()}
+            text = _TAGGED_TEXT[draw // 23 % len(_TAGGED_TEXT)].format(name=account.display_name, **values)
+            if account.platform == "facebook":
+                ident = f"{10**14 + draw % (9 * 10**14)}_{10**15 + draw // 29 % 10**15}"
+            else:
+                ident = str(17_950_000_000_000_000 + draw % 10**15)
+            posts.append(TaggedPost(ident, author, text, moment))
+        return posts[::-1]
+    return api.cached(("tagged", account.key), build)
+
+
+def _tagged_values(account: Account, post: TaggedPost) -> dict[str, Callable[[GraphField], object]]:
+    if account.platform == "facebook":
+        return {
+            "id": lambda f: post.id,
+            "created_time": lambda f: graph_time(post.created_at),
+            "updated_time": lambda f: graph_time(post.created_at),
+            "message": lambda f: post.text,
+            "from": lambda f: {"name": post.author.name, "id": post.author.id},
+            "permalink_url": lambda f: f"https://www.facebook.com/{post.id.replace('_', '/posts/')}",
+            "status_type": lambda f: "mobile_status_update",
+        }
+    return {
+        "id": lambda f: post.id,
+        "caption": lambda f: post.text,
+        "timestamp": lambda f: graph_time(post.created_at),
+        "username": lambda f: post.author.handle,
+        "media_type": lambda f: "IMAGE",
+        "permalink": lambda f: f"https://www.instagram.com/p/{encode_cursor(post.id)[:11]}/",
+        "like_count": lambda f: stable_int(post.id) % 40,
+        "comments_count": lambda f: stable_int(post.id, "comments") % 5,
+    }
+
+
+def _tagged_reply(api: FakePlatforms, request: Request, account: Account, default_fields: str) -> Reply:
+    fields = _graph_fields(request, default_fields)
+    since, until = _graph_window(request)
+    posts = [p for p in tagged_posts(api, account) if (since is None or p.created_at >= since)
+             and (until is None or p.created_at < until)]
+    return _graph_paging(request, posts, lambda p: p.id, _graph_limit(request),
+                         lambda p: _graph_select(_tagged_values(account, p), fields, "Post"))
+
+
+@route("GET", _GRAPH + r"/(?P<node>[\w.]+)/tagged", "graph", "graph.tagged")
+def graph_tagged(api: FakePlatforms, request: Request) -> Reply:
+    """Public posts that tag a Page, newest first, with ``since``/``until`` and cursor paging."""
+    kind, page, _ = _graph_node(api, request.params["node"])
+    if kind != "page":
+        raise ApiError(graph_error(f"(#100) Tried accessing nonexisting field (tagged) on node type ({kind})",
+                                   100))
+    return _tagged_reply(api, request, page, "id,created_time,message")
+
+
+@route("GET", _GRAPH + r"/(?P<node>\d+)/tags", "graph", "graph.tags")
+def graph_tags(api: FakePlatforms, request: Request) -> Reply:
+    """Media an Instagram business account is tagged in, newest first (the real edge has no ``since``)."""
+    kind, user, _ = _graph_node(api, request.params["node"])
+    if kind != "ig_user":
+        raise ApiError(graph_error(f"(#100) Tried accessing nonexisting field (tags) on node type ({kind})",
+                                   100))
+    request.query = {k: v for k, v in request.query.items() if k not in ("since", "until")}
+    return _tagged_reply(api, request, user, "id")
+
+
+def _graph_drift(reply: Reply) -> None:
+    """Schema drift on one Graph list page (switch ``graph_schema_drift``): see ``Switches``."""
+    items = reply.body.get("data") if reply.status == 200 and isinstance(reply.body, dict) else None
+    if not isinstance(items, list):
+        return
+    for index, item in enumerate(items):
+        if not isinstance(item, dict):
+            continue
+        item["attribution_v99"] = {"source": "unknown"}
+        if index == 0:
+            item.pop("created_time", None)
+            item.pop("timestamp", None)
+        elif index == 1:
+            item.pop("id", None)
+        elif index == 2:
+            for optional in ("message", "caption", "text", "from", "username", "permalink_url", "permalink",
+                             "parent", "replies", "like_count", "comments_count", "reactions", "comments",
+                             "shares"):
+                item.pop(optional, None)
+
+
 # --- Hootsuite ---------------------------------------------------------------------------------------
 
 HOOTSUITE_STATES = ("PENDING_APPROVAL", "REJECTED", "SENT", "SCHEDULED", "SEND_FAILED_PERMANENTLY")
@@ -1558,6 +1788,9 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "council-social-fakeapi"
     sys_version = ""
+    # Headers and body go out in two writes; without TCP_NODELAY a keep-alive client waits for the
+    # delayed ACK (about 40 ms) on every request.
+    disable_nagle_algorithm = True
 
     def _serve(self) -> None:
         parts = urlsplit(self.path)
