@@ -8,6 +8,7 @@ imported are recognised by checksum and emails already delivered are not sent tw
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import subprocess
@@ -18,8 +19,12 @@ from council_social.config import settings
 
 log = logging.getLogger("council_social.demo")
 
-#: DAGs in the order their data depends on each other.
-DEMO_DAGS = ("register_import",)
+#: DAGs in the order their data depends on each other: the registers say which accounts to fetch,
+#: Hootsuite says who sent what, then each platform's own activity.
+DEMO_DAGS = ("register_import", "hootsuite_exports", "hootsuite_api", "x_activity", "meta_activity")
+#: Run parameters for the demo: the Hootsuite exports already hold the older months, so the API's
+#: first run reads six weeks instead of its production default, which keeps the demo quick.
+DEMO_CONF = {"hootsuite_api": {"history_days": 42}}
 
 
 class DemoFailed(RuntimeError):
@@ -29,8 +34,10 @@ class DemoFailed(RuntimeError):
 def run_dag(dag_id: str) -> None:
     """One real DAG run; fail loudly, with the run's log path, if any task failed."""
     started = time.monotonic()
-    result = subprocess.run([sys.executable, "-m", "airflow", "dags", "test", dag_id],
-                            capture_output=True, text=True, env=os.environ.copy())
+    command = [sys.executable, "-m", "airflow", "dags", "test", dag_id]
+    if dag_id in DEMO_CONF:
+        command += ["--conf", json.dumps(DEMO_CONF[dag_id])]
+    result = subprocess.run(command, capture_output=True, text=True, env=os.environ.copy())
     state = latest_run_state(dag_id)
     if result.returncode != 0 or state != "success":
         logfile = settings().data_dir / "logs" / f"demo_{dag_id}.log"
@@ -72,6 +79,7 @@ def summary() -> str:
 
 
 def main() -> None:
+    from council_social.demo.hootsuite_exports import write_hootsuite_exports
     from council_social.demo.organisation import build_organisation
     from council_social.demo.registers import write_registers
     from council_social.fakeapi.server import FakeApiServer
@@ -84,6 +92,8 @@ def main() -> None:
     organisation = build_organisation()
     written = write_registers(organisation, s.register_inbox)
     print(f"Dropped {len(written)} register file(s) into {s.register_inbox}")
+    exports = write_hootsuite_exports(organisation, s.hootsuite_inbox)
+    print(f"Dropped {len(exports)} Hootsuite export(s) into {s.hootsuite_inbox}")
     with FakeApiServer() as api:
         print(f"Fake platform API server on {api.base_url}")
         set_demo_connections(api.base_url)

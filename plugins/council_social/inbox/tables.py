@@ -180,3 +180,15 @@ def read_table(data: bytes, name: str, score: Callable[[list[str]], int]) -> Tab
                 table.cut_off_line = last_line
         return table
     raise UnreadableFile(f"{name}: '{suffix}' files are not accepted; drop a .csv or .xlsx file")
+
+
+def read_csv_head(text: str, score: Callable[[list[str]], int], *, encoding: str | None = None) -> Table | None:
+    """The header and first rows of a CSV from its opening lines, found as ``read_table`` finds them.
+
+    For loaders that hand the body of a large file to a bulk reader: ``text`` is the start of the
+    file cut at a line end, and the table's ``rows`` are only the ones in it. None when no line in
+    it looks like a header.
+    """
+    delimiter = sniff_delimiter(text)
+    table, _ = _table_from(_csv_rows(text, delimiter), score, encoding=encoding, delimiter=delimiter)
+    return table
