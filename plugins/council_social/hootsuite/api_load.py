@@ -22,6 +22,7 @@ from pathlib import Path
 
 from council_social.hootsuite.api import SOURCE, FetchPlan, message_fingerprint, parse_time, plan_fetch
 from council_social.landing import read_landed, sha256
+from council_social.warehouse.loading import in_transaction, quarantine_once
 
 log = logging.getLogger(__name__)
 
@@ -352,28 +353,12 @@ def record_problems(con, problems: list[Problem], run_id: str, now: datetime) ->
     added = 0
     for problem in problems:
         page = problem.page
-        if con.execute("select 1 from ops_quarantine where file_sha256 = ? and line = ?",
-                       [page.sha256, problem.line]).fetchone():
-            continue
-        con.execute(
-            "insert into ops_quarantine (file_sha256, line, source, entity, original_name, landing_path, reason, raw,"
-            " run_id, quarantined_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [page.sha256, problem.line, SOURCE, page.entity, page.name, page.url, problem.reason,
-             None if problem.raw is None else json.dumps(problem.raw, ensure_ascii=False, default=str), run_id, now])
-        added += 1
-        log.warning("%s line %d set aside: %s", page.name, problem.line, problem.reason)
+        if quarantine_once(con, sha256=page.sha256, line=problem.line, source=SOURCE, entity=page.entity,
+                           name=page.name, url=page.url, reason=problem.reason, raw=problem.raw, run_id=run_id,
+                           now=now):
+            added += 1
+            log.warning("%s line %d set aside: %s", page.name, problem.line, problem.reason)
     return added
-
-
-def _in_transaction(con, work):
-    con.execute("begin transaction")
-    try:
-        result = work()
-        con.execute("commit")
-        return result
-    except Exception:
-        con.execute("rollback")
-        raise
 
 
 def mark_departed_members(con, pages: list[Page], run_id: str, now: datetime) -> int:
@@ -460,18 +445,18 @@ def load_landed_pages(paths: list[str], plan: dict, run_id: str, warehouse: Path
             loaded_actions = upsert_changed(con, "hootsuite_message_actions", actions.rows)
             return loaded_actions, upsert_changed(con, "hootsuite_messages", messages.rows, MESSAGES_SHAPED)
 
-        result["profiles"] = {"received": len(profiles.rows), "changed": _in_transaction(con, load_profiles)}
-        changed, departed = _in_transaction(con, load_members)
+        result["profiles"] = {"received": len(profiles.rows), "changed": in_transaction(con, load_profiles)}
+        changed, departed = in_transaction(con, load_members)
         result["members"] = {"received": len(members.rows), "changed": changed, "marked_inactive": departed}
-        loaded_actions, changed = _in_transaction(con, load_messages)
+        loaded_actions, changed = in_transaction(con, load_messages)
         result["messages"] = {"received": len(messages.rows), "changed": changed}
         result["actions"] = {"received": len(actions.rows), "changed": loaded_actions}
         problems = unreadable + profiles.problems + members.problems + messages.problems + actions.problems
-        _in_transaction(con, lambda: record_problems(con, problems, run_id, now))
+        in_transaction(con, lambda: record_problems(con, problems, run_id, now))
         result["quarantined"] = len(problems)
 
         # Only now, with the data committed, may the watermark move.
-        moved = fetch_plan.advance_to is not None and _in_transaction(
+        moved = fetch_plan.advance_to is not None and in_transaction(
             con, lambda: advance_watermark(con, fetch_plan.organization_id, fetch_plan.advance_to, run_id, now))
         result["watermark"] = {"previous": plan.get("previous"),
                                "current": fetch_plan.advance_to.isoformat() if moved else plan.get("previous"),

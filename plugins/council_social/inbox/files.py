@@ -22,6 +22,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from council_social.landing import land_bytes, sha256
+from council_social.warehouse.loading import in_transaction
 
 log = logging.getLogger(__name__)
 
@@ -131,14 +132,12 @@ def record_rejection(con, landed: LandedFile, outcome: FileOutcome, reason: str,
     """Refuse a whole file: ledger and quarantine say why; the original stays in the landing zone."""
     now = datetime.now(UTC)
     outcome.status, outcome.message, outcome.problems = "rejected", reason, [reason]
-    con.execute("begin transaction")
-    try:
+
+    def refuse() -> None:
         record_quarantine(con, landed, outcome.kind, 0, reason, None, run_id, now)
         record_ledger(con, landed, outcome, run_id, now)
-        con.execute("commit")
-    except Exception:
-        con.execute("rollback")
-        raise
+
+    in_transaction(con, refuse)
     return outcome
 
 

@@ -29,6 +29,7 @@ from airflow.sdk.exceptions import AirflowFailException
 
 from council_social.landing import read_landed, sha256
 from council_social.platforms.graph import PLATFORMS, parse_graph_time
+from council_social.warehouse.loading import in_transaction, quarantine_once
 
 log = logging.getLogger(__name__)
 
@@ -408,17 +409,11 @@ def record_problems(con, page: LandedPage, platform: str, run_id: str, now: date
     """Set records aside in ops_quarantine; a record already there is left as it is."""
     added = 0
     for problem in page.problems:
-        if con.execute("select 1 from ops_quarantine where file_sha256 = ? and line = ?",
-                       [page.sha256, problem.line]).fetchone():
-            continue
-        con.execute(
-            "insert into ops_quarantine (file_sha256, line, source, entity, original_name, landing_path,"
-            " reason, raw, run_id, quarantined_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [page.sha256, problem.line, platform, page.entity, page.name, page.url, problem.reason,
-             None if problem.raw is None else json.dumps(problem.raw, ensure_ascii=False, default=str),
-             run_id, now])
-        added += 1
-        log.warning("%s record %d set aside: %s", page.url, problem.line, problem.reason)
+        if quarantine_once(con, sha256=page.sha256, line=problem.line, source=platform, entity=page.entity,
+                           name=page.name, url=page.url, reason=problem.reason, raw=problem.raw, run_id=run_id,
+                           now=now):
+            added += 1
+            log.warning("%s record %d set aside: %s", page.url, problem.line, problem.reason)
     return added
 
 
@@ -446,17 +441,6 @@ def _sortable(value: str) -> datetime:
     return parse_graph_time(value)
 
 
-def _in_transaction(con, work):
-    con.execute("begin transaction")
-    try:
-        result = work()
-        con.execute("commit")
-        return result
-    except Exception:
-        con.execute("rollback")
-        raise
-
-
 def load_account(con, outcome: dict, run_id: str, now: datetime) -> dict:
     """One account's landed pages in one transaction, then its watermarks. Returns rows changed per table."""
     platform = outcome["platform"]
@@ -471,7 +455,7 @@ def load_account(con, outcome: dict, run_id: str, now: datetime) -> dict:
         changed["quarantined"] = sum(record_problems(con, page, platform, run_id, now) for page in pages)
         return changed
 
-    changed = _in_transaction(con, work)
+    changed = in_transaction(con, work)
     account_id = outcome.get("account_id")
     advance = outcome.get("advance") or {}
     moved = []
@@ -565,7 +549,7 @@ def summarise(accounts: list[dict] | None, outcomes: list[dict], loaded: dict | 
                             " status, items, message, fetched_at) values (?, ?, ?, ?, ?, ?, ?)",
                             [run_id, line["platform"], line["account_key"], line["status"], line["items"],
                              line["message"] or None, now])
-        _in_transaction(con, work)
+        in_transaction(con, work)
     log.info("Facebook and Instagram accounts, run %s:\n%s", run_id, format_table(lines))
     failed = [line["account_key"] for line in lines if line["status"] == "failed"]
     if failed:

@@ -28,6 +28,7 @@ from airflow.sdk.exceptions import AirflowFailException
 
 from council_social.landing import read_landed, sha256
 from council_social.platforms.x import LONDON, SOURCE, brand_query
+from council_social.warehouse.loading import quarantine_once
 
 log = logging.getLogger(__name__)
 
@@ -394,16 +395,11 @@ def record_problems(con, problems: list[Problem], run_id: str, now: datetime) ->
     added = 0
     for problem in problems:
         page = problem.page
-        if con.execute("select 1 from ops_quarantine where file_sha256 = ? and line = ?",
-                       [page.sha256, problem.line]).fetchone():
-            continue
-        con.execute(
-            "insert into ops_quarantine (file_sha256, line, source, entity, original_name, landing_path, reason,"
-            " raw, run_id, quarantined_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [page.sha256, problem.line, SOURCE, page.entity, page.name, page.url, problem.reason,
-             None if problem.raw is None else json.dumps(problem.raw, ensure_ascii=False, default=str), run_id, now])
-        added += 1
-        log.warning("%s item %d set aside: %s", page.name, problem.line, problem.reason)
+        if quarantine_once(con, sha256=page.sha256, line=problem.line, source=SOURCE, entity=page.entity,
+                           name=page.name, url=page.url, reason=problem.reason, raw=problem.raw, run_id=run_id,
+                           now=now):
+            added += 1
+            log.warning("%s item %d set aside: %s", page.name, problem.line, problem.reason)
     return added
 
 

@@ -18,6 +18,7 @@ from council_social.inbox.tables import UnreadableFile, normalise_header, read_t
 from council_social.landing import read_landed
 from council_social.registers import schema
 from council_social.registers.validate import Checked, check_rows, header_score
+from council_social.warehouse.loading import in_transaction
 
 SOURCE = "registers"
 TITLE = "Register"
@@ -80,8 +81,8 @@ def _load(con, landed: LandedFile, checked: Checked, outcome: FileOutcome, run_i
     lineage = {"file_sha256": landed.sha256, "effective_from": date.fromisoformat(outcome.effective_from),
                "run_id": run_id, "loaded_at": now}
     rows = [{**{c: r.get(c) for c in columns}, "source_line": r["source_line"], **lineage} for r in checked.records]
-    con.execute("begin transaction")
-    try:
+
+    def load() -> None:
         if rows:
             batch = pa.Table.from_pylist(rows)  # noqa: F841 - read by name in the SQL below
             con.execute(f"insert or replace into {register.table} by name select * from batch")
@@ -89,10 +90,8 @@ def _load(con, landed: LandedFile, checked: Checked, outcome: FileOutcome, run_i
             files.record_quarantine(con, landed, register.kind, problem.line, problem.reason, problem.raw,
                                     run_id, now)
         files.record_ledger(con, landed, outcome, run_id, now)
-        con.execute("commit")
-    except Exception:
-        con.execute("rollback")
-        raise
+
+    in_transaction(con, load)
 
 
 def load_landed_file(con, landed: LandedFile, run_id: str) -> FileOutcome:

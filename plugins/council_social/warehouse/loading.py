@@ -1,0 +1,41 @@
+"""Pieces every loader shares: one transaction per unit of work, and quarantine of API records.
+
+API pages are landed verbatim before they are parsed; a record that cannot be used (no id, no
+time) is set aside here with its page, position and reason, once: reloading the same page leaves
+the first entry as it was, so a rerun changes nothing.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import datetime
+from typing import TypeVar
+
+T = TypeVar("T")
+
+
+def in_transaction(con, work: Callable[[], T]) -> T:
+    """Run ``work`` in one transaction: all of it commits, or none of it does."""
+    con.execute("begin transaction")
+    try:
+        result = work()
+        con.execute("commit")
+        return result
+    except Exception:
+        con.execute("rollback")
+        raise
+
+
+def quarantine_once(con, *, sha256: str, line: int, source: str, entity: str | None, name: str, url: str,
+                    reason: str, raw: object, run_id: str, now: datetime) -> bool:
+    """Set one record aside in ``ops_quarantine`` unless that page position already is; True if added."""
+    if con.execute("select 1 from ops_quarantine where file_sha256 = ? and line = ?", [sha256, line]).fetchone():
+        return False
+    con.execute(
+        "insert into ops_quarantine (file_sha256, line, source, entity, original_name, landing_path, reason, raw,"
+        " run_id, quarantined_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [sha256, line, source, entity, name, url, reason,
+         None if raw is None else json.dumps(raw, ensure_ascii=False, default=str), run_id, now],
+    )
+    return True
