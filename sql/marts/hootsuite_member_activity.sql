@@ -1,6 +1,7 @@
 -- Each Hootsuite member's last activity. Hootsuite has no last-login field, so inactivity
 -- (G Removing Inactive Users, rule U02) is derived from what a member created, approved or sent.
--- Exports name the author by email or name where the API gives the member id: all three match.
+-- Exports name people by email or name where the API gives the member id: all three match, for
+-- authors and for approvers and senders alike.
 create or replace view mart_member_activity as
 with members as (
     select member_key, member_id, full_name, email, role, is_active, created_at, teams
@@ -19,7 +20,8 @@ acted as (
         max(actions.acted_at) filter (where actions.action = 'APPROVE') as last_approved_at,
         max(actions.acted_at) filter (where actions.action = 'SEND') as last_sent_at
     from members
-    join hootsuite_message_actions as actions on actions.actor_id = members.member_id
+    join hootsuite_message_actions as actions
+        on actions.actor_id in (members.member_id, members.email, members.full_name)
     group by members.member_key
 )
 select
