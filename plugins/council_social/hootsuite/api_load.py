@@ -22,6 +22,7 @@ from pathlib import Path
 
 from council_social.hootsuite.api import SOURCE, FetchPlan, message_fingerprint, parse_time, plan_fetch
 from council_social.landing import read_landed, sha256
+from council_social.warehouse import loading
 from council_social.warehouse.loading import in_transaction, quarantine_once
 
 log = logging.getLogger(__name__)
@@ -334,18 +335,8 @@ def upsert_changed(con, table: str, rows: list[dict], shaping_sql: str = "select
     rows = _latest(rows, key)
     if not rows:
         return 0
-    con.register("incoming", pa.Table.from_pylist(rows, schema=_schemas()[table]))
-    try:
-        joined = " and ".join(f"stored.{k} = shaped.{k}" for k in key)
-        before = ", ".join(f"stored.{c}" for c in compare)
-        after = ", ".join(f"shaped.{c}" for c in compare)
-        return con.execute(
-            f"insert or replace into {table} by name select shaped.* from ({shaping_sql}) as shaped "
-            f"left join {table} as stored on {joined} "
-            f"where stored.{key[0]} is null or row({before}) is distinct from row({after})"
-        ).fetchone()[0]
-    finally:
-        con.unregister("incoming")
+    incoming = pa.Table.from_pylist(rows, schema=_schemas()[table])
+    return loading.upsert_changed(con, table, incoming, key, compare, shaping_sql=shaping_sql)
 
 
 def record_problems(con, problems: list[Problem], run_id: str, now: datetime) -> int:

@@ -29,6 +29,7 @@ from airflow.sdk.exceptions import AirflowFailException
 
 from council_social.landing import read_landed, sha256
 from council_social.platforms.graph import PLATFORMS, parse_graph_time
+from council_social.warehouse import loading
 from council_social.warehouse.loading import in_transaction, quarantine_once
 
 log = logging.getLogger(__name__)
@@ -392,17 +393,7 @@ def upsert_changed(con, table: str, rows: list[dict]) -> int:
         return 0
     schema = _schemas()[table]
     compare = [c for c in schema.names if c not in key and c not in LINEAGE]
-    con.register("incoming_rows", pa.Table.from_pylist(rows, schema=schema))
-    try:
-        joined = " and ".join(f"stored.{k} = incoming_rows.{k}" for k in key)
-        before = ", ".join(f"stored.{c}" for c in compare)
-        after = ", ".join(f"incoming_rows.{c}" for c in compare)
-        return con.execute(
-            f"insert or replace into {table} by name select incoming_rows.* from incoming_rows"
-            f" left join {table} as stored on {joined}"
-            f" where stored.{key[0]} is null or row({before}) is distinct from row({after})").fetchone()[0]
-    finally:
-        con.unregister("incoming_rows")
+    return loading.upsert_changed(con, table, pa.Table.from_pylist(rows, schema=schema), key, compare)
 
 
 def record_problems(con, page: LandedPage, platform: str, run_id: str, now: datetime) -> int:

@@ -28,6 +28,7 @@ from airflow.sdk.exceptions import AirflowFailException
 
 from council_social.landing import read_landed, sha256
 from council_social.platforms.x import LONDON, SOURCE, brand_query
+from council_social.warehouse import loading
 from council_social.warehouse.loading import quarantine_once
 
 log = logging.getLogger(__name__)
@@ -375,19 +376,8 @@ def upsert_changed(con, table: str, rows: list[dict]) -> int:
     if not rows:
         return 0
     key, compare = TABLES[table]
-    con.register("incoming", pa.Table.from_pylist(rows, schema=_schema(table)))
-    try:
-        joined = " and ".join(f"stored.{k} = shaped.{k}" for k in key)
-        before = ", ".join(f"stored.{c}" for c in compare)
-        after = ", ".join(f"shaped.{c}" for c in compare)
-        guard = f" and {GUARDS[table]}" if table in GUARDS else ""
-        return con.execute(
-            f"insert or replace into {table} by name select shaped.* from incoming as shaped "
-            f"left join {table} as stored on {joined} "
-            f"where stored.{key[-1]} is null or (row({before}) is distinct from row({after}){guard})"
-        ).fetchone()[0]
-    finally:
-        con.unregister("incoming")
+    incoming = pa.Table.from_pylist(rows, schema=_schema(table))
+    return loading.upsert_changed(con, table, incoming, key, compare, guard=GUARDS.get(table))
 
 
 def record_problems(con, problems: list[Problem], run_id: str, now: datetime) -> int:

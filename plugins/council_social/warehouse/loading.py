@@ -39,3 +39,27 @@ def quarantine_once(con, *, sha256: str, line: int, source: str, entity: str | N
          None if raw is None else json.dumps(raw, ensure_ascii=False, default=str), run_id, now],
     )
     return True
+
+
+def upsert_changed(con, table: str, incoming, key: tuple[str, ...] | list[str], compare: list[str], *,
+                   shaping_sql: str = "select * from incoming", guard: str | None = None) -> int:
+    """``insert or replace ... by name`` the rows of ``incoming`` that are new or whose ``compare``
+    columns differ from the stored row; returns how many were written.
+
+    Identical rows are left alone, lineage included, so reloading the same pages changes nothing.
+    ``incoming`` (an Arrow table, one row per key) is visible to ``shaping_sql`` as ``incoming``;
+    ``guard`` is an extra condition a changed row must also meet (columns as ``stored``/``shaped``).
+    """
+    con.register("incoming", incoming)
+    try:
+        joined = " and ".join(f"stored.{k} = shaped.{k}" for k in key)
+        before = ", ".join(f"stored.{c}" for c in compare)
+        after = ", ".join(f"shaped.{c}" for c in compare)
+        changed = f"row({before}) is distinct from row({after})" + (f" and {guard}" if guard else "")
+        return con.execute(
+            f"insert or replace into {table} by name select shaped.* from ({shaping_sql}) as shaped "
+            f"left join {table} as stored on {joined} "
+            f"where stored.{key[0]} is null or ({changed})"
+        ).fetchone()[0]
+    finally:
+        con.unregister("incoming")
