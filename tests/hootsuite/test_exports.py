@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime
 
 import duckdb
 import pytest
+from support import drop_into, query
 
 from council_social.config import settings
 from council_social.hootsuite.exports import land_inbox_files, load_landed_files, tidy_inbox
@@ -48,9 +49,7 @@ def utc(*parts: int) -> datetime:
 
 
 def drop(name: str, data: bytes | str) -> None:
-    inbox = settings().hootsuite_inbox
-    inbox.mkdir(parents=True, exist_ok=True)
-    (inbox / name).write_bytes(data.encode() if isinstance(data, str) else data)
+    drop_into(settings().hootsuite_inbox, name, data)
 
 
 def run(run_id: str = "run") -> dict[str, dict]:
@@ -59,12 +58,6 @@ def run(run_id: str = "run") -> dict[str, dict]:
     return {o["name"]: o for o in loaded["outcomes"]}
 
 
-def query(sql: str, *params):
-    con = duckdb.connect(str(settings().warehouse), read_only=True)
-    try:
-        return con.execute(sql, list(params)).fetchall()
-    finally:
-        con.close()
 
 
 def snapshot() -> dict[str, list]:

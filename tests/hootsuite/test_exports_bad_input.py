@@ -7,7 +7,7 @@ import json
 from datetime import date
 from pathlib import Path
 
-import duckdb
+from support import drop_into, query
 
 from council_social.config import settings
 from council_social.hootsuite.aliases import ALIASES_ENV, alias_file
@@ -23,9 +23,7 @@ def row(n: int, text: str = "Bins collected on time", when: str = "2026-09-01 08
 
 
 def drop(name: str, data: bytes | str) -> None:
-    inbox = settings().hootsuite_inbox
-    inbox.mkdir(parents=True, exist_ok=True)
-    (inbox / name).write_bytes(data.encode() if isinstance(data, str) else data)
+    drop_into(settings().hootsuite_inbox, name, data)
 
 
 def run() -> dict[str, dict]:
@@ -34,12 +32,6 @@ def run() -> dict[str, dict]:
     return {o["name"]: o for o in loaded["outcomes"]}
 
 
-def query(sql: str, *params):
-    con = duckdb.connect(str(settings().warehouse), read_only=True)
-    try:
-        return con.execute(sql, list(params)).fetchall()
-    finally:
-        con.close()
 
 
 def attention(name: str) -> Path:

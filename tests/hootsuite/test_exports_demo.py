@@ -13,6 +13,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from support import query
 
 from council_social.config import settings
 from council_social.demo.hootsuite_exports import export_months, write_hootsuite_exports
@@ -33,12 +34,6 @@ def demo_files(organisation, tmp_path_factory) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in write_hootsuite_exports(organisation, folder)}
 
 
-def query(sql: str, *params):
-    con = duckdb.connect(str(settings().warehouse), read_only=True)
-    try:
-        return con.execute(sql, list(params)).fetchall()
-    finally:
-        con.close()
 
 
 def test_the_demo_exports_are_what_a_comms_officer_downloads_and_byte_identical_each_time(

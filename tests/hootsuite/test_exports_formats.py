@@ -6,8 +6,7 @@ import io
 import zipfile
 from datetime import UTC, date, datetime
 
-import duckdb
-from openpyxl import Workbook
+from support import drop_into, query, workbook
 
 from council_social.config import settings
 from council_social.hootsuite.aliases import ALIASES_ENV, alias_file
@@ -26,9 +25,7 @@ def utc(*parts: int) -> datetime:
 
 
 def drop(name: str, data: bytes | str) -> None:
-    inbox = settings().hootsuite_inbox
-    inbox.mkdir(parents=True, exist_ok=True)
-    (inbox / name).write_bytes(data.encode() if isinstance(data, str) else data)
+    drop_into(settings().hootsuite_inbox, name, data)
 
 
 def run() -> dict[str, dict]:
@@ -37,24 +34,6 @@ def run() -> dict[str, dict]:
     return {o["name"]: o for o in loaded["outcomes"]}
 
 
-def query(sql: str, *params):
-    con = duckdb.connect(str(settings().warehouse), read_only=True)
-    try:
-        return con.execute(sql, list(params)).fetchall()
-    finally:
-        con.close()
-
-
-def workbook(*sheets: tuple[str, list[list]]) -> bytes:
-    book = Workbook()
-    book.remove(book.active)
-    for title, rows in sheets:
-        sheet = book.create_sheet(title)
-        for values in rows:
-            sheet.append(values)
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
 
 
 def archive(*members: tuple[str, bytes]) -> bytes:

@@ -7,9 +7,9 @@ import json
 import logging
 from datetime import UTC, date, datetime, timedelta
 
-import duckdb
 import pytest
 from airflow.sdk.exceptions import AirflowFailException
+from support import query
 
 from council_social.config import settings
 from council_social.demo.organisation import DEMO_AS_OF, build_organisation
@@ -53,12 +53,6 @@ def fetch(fake, *accounts, now=NOW, **options) -> list[dict]:
         return [fetch_account(graph, account, day=now.date(), now=now, **options) for account in accounts]
 
 
-def query(sql: str, *params) -> list[tuple]:
-    con = duckdb.connect(str(settings().warehouse), read_only=True)
-    try:
-        return con.execute(sql, list(params)).fetchall()
-    finally:
-        con.close()
 
 
 def snapshot() -> dict[str, list[tuple]]:

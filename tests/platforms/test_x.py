@@ -17,6 +17,7 @@ import duckdb
 import pytest
 import requests
 from airflow.sdk.exceptions import AirflowFailException
+from support import query
 
 from council_social.config import settings
 from council_social.demo.organisation import build_organisation
@@ -105,12 +106,6 @@ class Run:
         return next(o for o in self.outcomes if o.get("account_key") == account_key)
 
 
-def query(sql: str, *args):
-    con = duckdb.connect(str(settings().warehouse), read_only=True)
-    try:
-        return con.execute(sql, list(args)).fetchall()
-    finally:
-        con.close()
 
 
 def landed_records(path: str) -> list[dict]:

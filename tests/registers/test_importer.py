@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import io
 import json
 from datetime import date
 
-import duckdb
 import pytest
-from openpyxl import Workbook
+from support import drop_into, query
+from support import workbook as xlsx
 
 from council_social.config import settings
 from council_social.landing import read_landed
@@ -24,9 +23,7 @@ ACCOUNTS = (
 
 
 def drop(name: str, data: bytes | str) -> None:
-    inbox = settings().register_inbox
-    inbox.mkdir(parents=True, exist_ok=True)
-    (inbox / name).write_bytes(data.encode() if isinstance(data, str) else data)
+    drop_into(settings().register_inbox, name, data)
 
 
 def run_import(day=date(2026, 10, 31)) -> dict[str, dict]:
@@ -35,24 +32,6 @@ def run_import(day=date(2026, 10, 31)) -> dict[str, dict]:
     return {o["name"]: o for o in loaded["outcomes"]}
 
 
-def query(sql: str, *params):
-    con = duckdb.connect(str(settings().warehouse), read_only=True)
-    try:
-        return con.execute(sql, list(params)).fetchall()
-    finally:
-        con.close()
-
-
-def xlsx(*sheets: tuple[str, list[list]]) -> bytes:
-    book = Workbook()
-    book.remove(book.active)
-    for title, rows in sheets:
-        sheet = book.create_sheet(title)
-        for row in rows:
-            sheet.append(row)
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
 
 
 def test_account_register_loads_with_handles_from_links(warehouse):
