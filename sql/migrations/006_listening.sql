@@ -1,0 +1,2 @@
+-- Social listening: one mentions fact from every source, its daily aggregates, the moderation queue
+-- and spike alerts.

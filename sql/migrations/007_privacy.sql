@@ -1,0 +1,1 @@
+-- UK GDPR: what retention removed and which erasure requests were carried out.
