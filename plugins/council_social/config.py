@@ -22,6 +22,11 @@ X_CONN_ID = "x_default"
 FACEBOOK_CONN_ID = "facebook_default"
 HOOTSUITE_CONN_ID = "hootsuite_default"
 
+#: When the bi-annual audit runs (cron, Europe/London): 1 April and 1 October by default, covering the
+#: six months before. A schedule is fixed when Airflow parses the DAG, which must not read files, so it
+#: comes from the environment rather than the policy file.
+AUDIT_SCHEDULE = os.environ.get("COUNCIL_SOCIAL_AUDIT_SCHEDULE", "0 6 1 4,10 *")
+
 
 def _path(var: str, default: Path) -> Path:
     value = os.environ.get(var)

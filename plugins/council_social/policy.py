@@ -14,7 +14,6 @@ from council_social.config import settings
 
 DEFAULTS: dict[str, Any] = {
     "council": {"name": "Manchester City Council", "timezone": "Europe/London"},
-    "audit": {"schedule": "0 6 1 4,10 *"},
     "rules": {
         "A02_direct_posting_allowed": 0,
         "A03_dormant_days": 90,
