@@ -39,3 +39,54 @@ def workbook(*sheets: tuple[str, list[list]]) -> bytes:
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
+
+
+class Mailbox:
+    """An SMTP server on loopback (aiosmtpd) keeping every message it accepts, for email round trips.
+
+    ``with Mailbox() as box:`` starts it on a free port; ``box.port``, ``box.received`` (envelope
+    recipients and the parsed message), ``box.configure(monkeypatch)`` points ``smtp_default`` at it.
+    """
+
+    def __init__(self) -> None:
+        import threading
+
+        self.received: list[tuple[list[str], object]] = []
+        self._lock = threading.Lock()
+        self._controller = None
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
+        from email import message_from_bytes, policy
+
+        with self._lock:
+            self.received.append(
+                (list(envelope.rcpt_tos), message_from_bytes(bytes(envelope.original_content), policy=policy.default))
+            )
+        return "250 Message accepted for delivery"
+
+    @property
+    def port(self) -> int:
+        return self._controller.port
+
+    def configure(self, monkeypatch, from_email: str = "comms-data@example.gov.uk") -> None:
+        import json
+
+        monkeypatch.setenv("AIRFLOW_CONN_SMTP_DEFAULT", json.dumps({
+            "conn_type": "smtp", "host": "127.0.0.1", "port": self.port,
+            "extra": {"disable_ssl": True, "disable_tls": True, "from_email": from_email},
+        }))
+
+    def __enter__(self) -> Mailbox:
+        import socket
+
+        from aiosmtpd.controller import Controller
+
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        self._controller = Controller(self, hostname="127.0.0.1", port=port, server_hostname="localhost")
+        self._controller.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._controller.stop()

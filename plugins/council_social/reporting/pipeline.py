@@ -132,21 +132,19 @@ def publish(built: dict[str, Any] | None, *, resend: bool = False, run_id: str |
     """Render, archive and email a built report; a rerun replaces the files and emails nobody again."""
     if not built:
         return None
-    from council_social.reporting.publish import archive, render_report, send
+    from council_social.reporting.publish import publish_report
     from council_social.reporting.store import load_report
 
     report = load_report(Path(built["path"]))
-    rendered = render_report(report)
-    folder = archive(rendered)
-    name = f"{report.report}-{report.period}"
-    sent = send(rendered, built["recipients"], pdf_path=folder / f"{name}.pdf", xlsx_path=folder / f"{name}.xlsx",
-                force=resend, run_id=run_id)
+    published = publish_report(report, built["recipients"], force=resend, run_id=run_id)
+    emails = sum(not d["skipped"] for d in published["deliveries"])
     counts = report.counts_by_change()
-    log.info("Archived %s in %s; %d email(s) sent", report.title, folder, len(sent or []))
-    return {**built, "output_dir": str(folder), "as_of": report.as_of.isoformat(), "emails": len(sent or []),
+    log.info("Archived %s in %s; %d email(s) sent", report.title, published["folder"], emails)
+    start, end = _section_period(report)
+    return {**built, "output_dir": published["folder"], "as_of": report.as_of.isoformat(), "emails": emails,
             "findings_total": len(report.findings), "findings_new": counts["new"],
             "findings_open": counts["open"], "findings_resolved": counts["resolved"],
-            "period_start": _section_period(report)[0], "period_end": _section_period(report)[1]}
+            "period_start": start, "period_end": end}
 
 
 def _section_period(report) -> tuple[str | None, str | None]:
@@ -246,14 +244,14 @@ def publish_pack(parts: dict | None, *, resend: bool = False, run_id: str | None
 
     reports = [load_report(Path(p)) for p in parts["paths"]]
     as_of = date.fromisoformat(parts["as_of"])
-    pdf = render_pack(reports, title="Digital Comms Review Board: meeting pack",
-                      period_label=reports[0].period_label, as_of=as_of)
+    title = "Digital Comms Review Board: meeting pack"
+    pdf = render_pack(reports, title=title, period_label=reports[0].period_label, as_of=as_of)
     path = archive_pack(pdf, parts["period"])
-    sent = send_pack(path, parts["recipients"], period=parts["period"], period_label=reports[0].period_label,
-                     reports=reports, force=resend, run_id=run_id)
-    log.info("Review Board pack for %s: %s (%d pages' worth of reports: %s)", parts["period"], path,
-             len(reports), ", ".join(r.title for r in reports))
+    sent = [d for d in send_pack(path, parts["recipients"], period=parts["period"], title=title,
+                                 period_label=reports[0].period_label, as_of=as_of, force=resend, run_id=run_id)
+            if not d.skipped]
+    log.info("Review Board pack for %s: %s (%s)", parts["period"], path, ", ".join(r.title for r in reports))
     return {"report": REVIEW_BOARD_PACK, "period": parts["period"], "as_of": parts["as_of"],
             "period_start": parts["since"], "period_end": parts["as_of"], "subject": None,
-            "output_dir": str(Path(path).parent), "emails": len(sent or []), "findings_total": 0,
+            "output_dir": str(Path(path).parent), "emails": len(sent), "findings_total": 0,
             "findings_new": 0, "findings_open": 0, "findings_resolved": 0}
