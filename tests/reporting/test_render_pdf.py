@@ -17,6 +17,7 @@ from reporting.sample_reports import (
     audit_report,
     benefit_report,
     inactive_users_report,
+    many_findings_report,
 )
 
 from council_social.reporting import pdf_format
@@ -207,3 +208,13 @@ def test_pack_evidence_references_point_to_the_right_appendix_page(pack):
 def test_pack_needs_a_report():
     with pytest.raises(ValueError, match="at least one report"):
         render_pack([None], title="t", period_label="p", as_of=date(2026, 9, 30))
+
+
+def test_a_rule_with_many_findings_shows_the_most_urgent_and_counts_the_rest():
+    report = many_findings_report(high=pdf_format.FINDINGS_PER_RULE + 7, medium=2, low=0)
+    text = flat(" ".join(pages(render_pdf(report))))
+    assert "and 7 more A02 findings" in text and "sheet A02" in text
+    assert "more A10" not in text, "a rule under the cap is shown whole"
+    shown = [n for n in range(pdf_format.FINDINGS_PER_RULE + 7) if f"x:acct{n:03d}" in text]
+    assert len(shown) == pdf_format.FINDINGS_PER_RULE
+    assert all(f"x:acct{n:03d}" in text for n in range(5)), "new findings come first"

@@ -41,6 +41,11 @@ logger = logging.getLogger(__name__)
 PACK_ORDER = ("audit", "new_account_benefit", "inactive_users", "listening")
 #: Critical findings named in the pack's executive summary.
 EXECUTIVE_CRITICAL_CAP = 15
+#: Findings shown in full under each rule, most urgent first, and rows shown of each table. A large
+#: council's audit finds thousands: the printed pack shows what the Board can read and counts the
+#: rest, which are all in the XLSX appendix (one sheet per rule).
+FINDINGS_PER_RULE = 25
+TABLE_ROWS = 60
 
 
 def render_pdf(report: Report) -> bytes:
@@ -90,7 +95,7 @@ def report_view(report: Report, *, prefix: str, evidence_inline: bool) -> dict[s
         groups = []
         for rule, findings in by_rule(section.findings):
             views = []
-            for finding in findings:
+            for finding in findings[:FINDINGS_PER_RULE]:
                 view = finding_view(finding, section.title)
                 shown += 1
                 view["anchor"] = f"{prefix}-f{shown}"
@@ -108,6 +113,7 @@ def report_view(report: Report, *, prefix: str, evidence_inline: bool) -> dict[s
                 "count": len(findings),
                 "changes": [(CHANGE_LABELS[k].lower(), n) for k, n in changes.items() if n],
                 "findings": views,
+                "more": max(0, len(findings) - FINDINGS_PER_RULE),
             })
         sections.append({
             "anchor": f"{prefix}-s{index}",
@@ -119,7 +125,9 @@ def report_view(report: Report, *, prefix: str, evidence_inline: bool) -> dict[s
                 {"src": _data_uri(c.png), "title": c.title, "alt": c.alt or c.title, "cid": cid} for cid, c in charts
             ],
             "tables": [
-                {"title": t.title, "columns": list(t.columns), "rows": [[fmt(v) for v in row] for row in t.rows]}
+                {"title": t.title, "columns": list(t.columns),
+                 "rows": [[fmt(v) for v in row] for row in t.rows[:TABLE_ROWS]],
+                 "more": max(0, len(t.rows) - TABLE_ROWS)}
                 for t in section.tables
             ],
             "empty": not (section.findings or section.tables or section.measures or section.charts),
