@@ -16,6 +16,7 @@ from __future__ import annotations
 import base64
 import logging
 from datetime import date
+from string import ascii_uppercase
 from typing import Any
 
 from council_social.config import settings
@@ -44,7 +45,7 @@ EXECUTIVE_CRITICAL_CAP = 15
 #: Findings shown in full under each rule, most urgent first, and rows shown of each table. A large
 #: council's audit finds thousands: the printed pack shows what the Board can read and counts the
 #: rest, which are all in the XLSX appendix (one sheet per rule).
-FINDINGS_PER_RULE = 25
+FINDINGS_PER_RULE = 10
 TABLE_ROWS = 60
 
 
@@ -64,7 +65,7 @@ def render_pack(reports: list[Report | None], *, title: str, period_label: str, 
         raise ValueError("The Review Board pack needs at least one report")
     rank = {name: n for n, name in enumerate(PACK_ORDER)}
     present = sorted(present, key=lambda r: rank.get(r.report, len(PACK_ORDER)))  # stable for the rest
-    letters = iter("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+    letters = (a + b for a in ("", *ascii_uppercase) for b in ascii_uppercase)  # A ... Z, AA, AB ...
     chapters = []
     for number, report in enumerate(present, start=1):
         view = report_view(report, prefix=f"c{number}", evidence_inline=False)
