@@ -15,7 +15,9 @@ inactive-user report (U01, U02) stand on this data.
    trails are read only for messages that are new, changed or still in flight.
 3. **load** (`duckdb_writer` pool): upserts profiles, members, messages and approval actions,
    sets malformed records aside in `ops_quarantine`, then moves the watermark and refreshes the
-   marts. Loading the same pages again changes nothing.
+   marts. Loading the same pages again changes nothing. Each table group passes its Great
+   Expectations suites before it commits; a failing one is rolled back, the watermark stays, the
+   data team is emailed and the run fails (docs/validation.md).
 4. **summarise**: one paragraph on what the run found.
 
 Refresh tokens are single-use: each run stores the new one in the Variable
@@ -83,8 +85,10 @@ def hootsuite_api():
     @task(pool=WAREHOUSE_POOL, outlets=[HOOTSUITE])
     def load(plan: dict, paths: list[str], run_id=None) -> dict:
         from council_social.hootsuite.api_load import load_landed_pages
+        from council_social.validation import gated
 
-        return load_landed_pages(paths, plan, run_id)
+        with gated():
+            return load_landed_pages(paths, plan, run_id)
 
     @task
     def summarise(loaded: dict) -> str:

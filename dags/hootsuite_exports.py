@@ -11,8 +11,11 @@ renames a column.
 1. **land_files**: every dropped file is copied verbatim into the landing zone.
 2. **load_files** (`duckdb_writer` pool): each file (each export in a ZIP) is loaded in one
    transaction, merging with earlier exports and the API on natural keys; bad rows are
-   quarantined with file, line and reason; a file that cannot be an export is refused. The marts
-   are refreshed after the loads commit, and the `hootsuite` Asset is updated.
+   quarantined with file, line and reason; a file that cannot be an export is refused. Each file
+   passes the Great Expectations suites of what it wrote before it commits; one failing an
+   error-level expectation is rolled back and set aside, the data team is emailed and the run fails
+   (docs/validation.md). The marts are refreshed after the loads commit, and the `hootsuite` Asset
+   is updated.
 3. **tidy_inbox**: loaded files leave the inbox; refused files, and a problems note for any file
    with rows set aside, go to `needs-attention/` beside it.
 
@@ -51,8 +54,10 @@ def hootsuite_exports():
     @task(pool=WAREHOUSE_POOL, outlets=[HOOTSUITE])
     def load_files(landed: list[dict], run_id=None) -> dict:
         from council_social.hootsuite.exports import load_landed_files
+        from council_social.validation import gated
 
-        return load_landed_files(landed, run_id)
+        with gated():
+            return load_landed_files(landed, run_id)
 
     @task
     def tidy_inbox(loaded: dict) -> None:

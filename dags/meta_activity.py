@@ -18,7 +18,9 @@ branding A06), the new-account benefit report (N01) and listening (L01-L03) read
    within caps; a longer wait fails the task so Airflow retries it later.
 3. **load** (`duckdb_writer` pool, runs even when some fetches failed): upserts the accounts
    that were fetched, sets malformed records aside in `ops_quarantine`, then moves each
-   account's watermarks. Loading the same pages again changes nothing.
+   account's watermarks. Loading the same pages again changes nothing. Each account's load passes
+   the Great Expectations suites before it commits; a failing one is rolled back (that account
+   fails, its watermarks stay) and the data team is emailed (docs/validation.md).
 4. **summarise** (`duckdb_writer` pool): logs a table of account, status, items and message,
    writes `platform_fetch_log`, and fails the run, naming them, if any account failed.
 
@@ -79,8 +81,10 @@ def meta_activity():
     @task(pool=WAREHOUSE_POOL, outlets=[META_ACTIVITY], trigger_rule="all_done")
     def load(run_id=None, ti=None) -> dict:
         from council_social.platforms.graph_load import load_outcomes, pull_outcomes
+        from council_social.validation import gated
 
-        return load_outcomes(pull_outcomes(ti), run_id)
+        with gated():
+            return load_outcomes(pull_outcomes(ti), run_id)
 
     @task(pool=WAREHOUSE_POOL, trigger_rule="all_done")
     def summarise(run_id=None, ti=None) -> list[dict]:

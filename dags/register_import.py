@@ -9,7 +9,9 @@ election periods, brand patterns, report recipients) from the register inbox fol
 2. **load_files** (`duckdb_writer` pool): each file is checked and loaded in one transaction,
    with its history kept (a date in the file name says when it is in force from). Rows that fail
    a check are quarantined with file, line and reason; a file that cannot be a register is refused.
-   A file already imported (same content) is a no-op.
+   A file already imported (same content) is a no-op. Each file passes its register's Great
+   Expectations suite before it commits: a file failing an error-level expectation is rolled back,
+   set aside in `needs-attention/`, the data team is emailed and the run fails (docs/validation.md).
 3. **tidy_inbox**: loaded files leave the inbox; refused files, and a problems note for any file
    with rows set aside, go to `needs-attention/` beside it.
 4. **send_import_report**: the people listed for `register_import` in the report recipients
@@ -49,8 +51,10 @@ def register_import():
     @task(pool=WAREHOUSE_POOL, outlets=[REGISTERS])
     def load_files(landed: list[dict], run_id=None) -> dict:
         from council_social.registers.importer import load_landed_files
+        from council_social.validation import gated
 
-        return load_landed_files(landed, run_id)
+        with gated():
+            return load_landed_files(landed, run_id)
 
     @task
     def tidy_inbox(loaded: dict) -> None:

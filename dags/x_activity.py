@@ -17,7 +17,8 @@ listening (mentions, brand search) stand on this data.
    Every page lands verbatim in the landing zone (`x/<entity>/`) before anything parses it.
 4. **load** (`duckdb_writer` pool, runs even when some accounts failed): upserts accounts, daily
    counts, posts and mentions; posts without an id or time go to `ops_quarantine`; watermarks
-   move only with the data, in the same transaction.
+   move only with the data, in the same transaction, which passes the Great Expectations suites
+   before it commits (a failure rolls it back and emails the data team; docs/validation.md).
 5. **summarise** (`duckdb_writer` pool): a table of account -> status / items / message, kept in
    `platform_fetch_log`; the run fails, naming them, if any account failed.
 
@@ -118,8 +119,10 @@ def x_activity():
     @task(pool=WAREHOUSE_POOL, trigger_rule="all_done", outlets=[X_ACTIVITY])
     def load(ti=None, run_id=None) -> dict:
         from council_social.platforms.x_load import load_outcomes
+        from council_social.validation import gated
 
-        return load_outcomes(ti.xcom_pull(task_ids=FETCH_TASKS, key="outcome") or [], run_id)
+        with gated():
+            return load_outcomes(ti.xcom_pull(task_ids=FETCH_TASKS, key="outcome") or [], run_id)
 
     @task(pool=WAREHOUSE_POOL, trigger_rule="all_done")
     def summarise(ti=None, run_id=None) -> list[dict]:

@@ -406,7 +406,9 @@ def read_watermark(organization_id: str, *, now: datetime, start: str | None = N
 
 
 def load_landed_pages(paths: list[str], plan: dict, run_id: str, warehouse: Path | None = None) -> dict:
-    """Parse the landed pages and load them, one transaction per table group; then the watermark and marts."""
+    """Parse the landed pages and load them, one validated transaction per table group; then the watermark
+    and marts."""
+    from council_social.validation import Batch, gate
     from council_social.warehouse import connect
     from council_social.warehouse.marts import refresh_marts
 
@@ -425,16 +427,25 @@ def load_landed_pages(paths: list[str], plan: dict, run_id: str, warehouse: Path
               "window": {"start": fetch_plan.start.isoformat(), "end": fetch_plan.fetch_end.isoformat()}}
 
     with connect(warehouse) as con:
+        def validate(entity: str, *suites: str) -> None:
+            gate(con, suite=suites, batch=Batch.of_api(SOURCE, entity, fetch_plan.organization_id, run_id))
+
         def load_profiles():
-            return upsert_changed(con, "hootsuite_profiles", profiles.rows)
+            changed = upsert_changed(con, "hootsuite_profiles", profiles.rows)
+            validate("profiles", "hootsuite_profiles")
+            return changed
 
         def load_members():
             changed = upsert_changed(con, "hootsuite_members", members.rows)
-            return changed, mark_departed_members(con, pages.get("organization_members", []), run_id, now)
+            departed = mark_departed_members(con, pages.get("organization_members", []), run_id, now)
+            validate("members", "hootsuite_members")
+            return changed, departed
 
         def load_messages():
             loaded_actions = upsert_changed(con, "hootsuite_message_actions", actions.rows)
-            return loaded_actions, upsert_changed(con, "hootsuite_messages", messages.rows, MESSAGES_SHAPED)
+            changed = upsert_changed(con, "hootsuite_messages", messages.rows, MESSAGES_SHAPED)
+            validate("messages", "hootsuite_messages", "hootsuite_message_actions")
+            return loaded_actions, changed
 
         result["profiles"] = {"received": len(profiles.rows), "changed": in_transaction(con, load_profiles)}
         changed, departed = in_transaction(con, load_members)

@@ -433,7 +433,10 @@ def _sortable(value: str) -> datetime:
 
 
 def load_account(con, outcome: dict, run_id: str, now: datetime) -> dict:
-    """One account's landed pages in one transaction, then its watermarks. Returns rows changed per table."""
+    """One account's landed pages in one validated transaction, then its watermarks. Returns rows changed
+    per table."""
+    from council_social.validation import Batch, gate
+
     platform = outcome["platform"]
     pages = [read_page(url) for url in outcome.get("files") or []]
     shaped = Shaped()
@@ -444,6 +447,9 @@ def load_account(con, outcome: dict, run_id: str, now: datetime) -> dict:
     def work() -> dict:
         changed = {table: upsert_changed(con, table, rows) for table, rows in shaped.rows.items()}
         changed["quarantined"] = sum(record_problems(con, page, platform, run_id, now) for page in pages)
+        scope = outcome.get("account_id") or outcome.get("account_key", "?")
+        gate(con, suite=tuple(KEYS), batch=Batch.of_api(platform, "activity", scope, run_id,
+                                                         landing_paths=[page.url for page in pages]))
         return changed
 
     changed = in_transaction(con, work)

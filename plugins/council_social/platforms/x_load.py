@@ -418,7 +418,9 @@ def _watermarks(outcomes: list[dict]) -> list[tuple[str, str, str]]:
 
 
 def load_outcomes(outcomes: list[dict], run_id: str, warehouse: Path | None = None) -> dict:
-    """Load every page the run's fetch tasks landed (failed ones included), then move the watermarks."""
+    """Load every page the run's fetch tasks landed (failed ones included), through the validation gate, then
+    move the watermarks."""
+    from council_social.validation import Batch, gate
     from council_social.warehouse import connect
     from council_social.warehouse.marts import refresh_marts
 
@@ -451,6 +453,7 @@ def load_outcomes(outcomes: list[dict], run_id: str, warehouse: Path | None = No
                 "mentions": upsert_changed(con, "platform_mentions", shaped.mentions),
             }
             quarantined = record_problems(con, shaped.problems, run_id, now)
+            gate(con, suite=tuple(TABLES), batch=Batch.of_api(SOURCE, "activity", "*", run_id))
             moved = sum(advance_watermark(con, entity, scope, value, run_id, now) for entity, scope, value in moves)
             con.execute("commit")
         except Exception:

@@ -73,8 +73,10 @@ def check_file(name: str, data: bytes, kind: str | None) -> Checked:
 
 
 def _load(con, landed: LandedFile, checked: Checked, outcome: FileOutcome, run_id: str, now: datetime) -> None:
-    """Insert one file's records, set-aside rows and ledger entry in one transaction."""
+    """Insert one file's records, set-aside rows and ledger entry in one transaction, through the gate."""
     import pyarrow as pa
+
+    from council_social.validation import Batch, gate
 
     register = checked.register
     columns = [c.name for c in register.columns] + (["handle_key"] if register is schema.ACCOUNT_REGISTER else [])
@@ -90,6 +92,8 @@ def _load(con, landed: LandedFile, checked: Checked, outcome: FileOutcome, run_i
             files.record_quarantine(con, landed, register.kind, problem.line, problem.reason, problem.raw,
                                     run_id, now)
         files.record_ledger(con, landed, outcome, run_id, now)
+        gate(con, suite=register.table, batch=Batch.of_file(landed, entity=register.kind, run_id=run_id,
+                                                            received=len(rows)))
 
     in_transaction(con, load)
 
