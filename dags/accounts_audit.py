@@ -50,9 +50,9 @@ DATE = r"^\d{4}-\d{2}-\d{2}$"
 def accounts_audit():
     @task(pool=WAREHOUSE_POOL)
     def build(params=None, dag_run=None, run_id=None) -> dict | None:
-        from council_social.reporting.pipeline import AUDIT, build
+        from council_social.reporting.pipeline import AUDIT, build, london_day
 
-        return build(AUDIT, {**params, "run_day": dag_run.run_after.in_timezone("Europe/London").date()}, run_id)
+        return build(AUDIT, {**params, "run_day": london_day(dag_run.run_after)}, run_id)
 
     @task
     def publish(built: dict | None, params=None, run_id=None) -> dict | None:

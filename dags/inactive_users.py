@@ -48,9 +48,9 @@ from council_social.config import WAREHOUSE_POOL
 def inactive_users():
     @task(pool=WAREHOUSE_POOL)
     def build(params=None, dag_run=None, run_id=None) -> dict | None:
-        from council_social.reporting.pipeline import INACTIVE_USERS, build
+        from council_social.reporting.pipeline import INACTIVE_USERS, build, london_day
 
-        return build(INACTIVE_USERS, {**params, "run_day": dag_run.run_after.in_timezone("Europe/London").date()},
+        return build(INACTIVE_USERS, {**params, "run_day": london_day(dag_run.run_after)},
                      run_id)
 
     @task

@@ -47,9 +47,9 @@ from council_social.config import WAREHOUSE_POOL
 def new_account_benefit():
     @task(pool=WAREHOUSE_POOL)
     def accounts_due(params=None, dag_run=None) -> list[dict]:
-        from council_social.reporting.pipeline import benefit_reviews_due
+        from council_social.reporting.pipeline import benefit_reviews_due, london_day
 
-        run_day = dag_run.run_after.in_timezone("Europe/London").date()
+        run_day = london_day(dag_run.run_after)
         return benefit_reviews_due(run_day, account=params["account"], as_of=params["as_of"])
 
     @task(pool=WAREHOUSE_POOL, map_index_template="{{ account_label }}")

@@ -43,9 +43,9 @@ from council_social.config import WAREHOUSE_POOL
 def review_board_pack():
     @task(pool=WAREHOUSE_POOL)
     def build_parts(params=None, dag_run=None, run_id=None) -> dict | None:
-        from council_social.reporting.pipeline import build_pack_parts
+        from council_social.reporting.pipeline import build_pack_parts, london_day
 
-        return build_pack_parts(dag_run.run_after.in_timezone("Europe/London").date(),
+        return build_pack_parts(london_day(dag_run.run_after),
                                 period_end=params["period_end"], run_id=run_id)
 
     @task

@@ -1,6 +1,7 @@
 """``make demo`` end to end: real Airflow DAG runs over the demo organisation, twice.
 
-The second run must change nothing: no new rows, no new emails, no duplicated files.
+The second run must change nothing: no new rows, no new findings or report runs, no new emails, no
+duplicated files; the reports are rebuilt in place for the same periods.
 """
 
 from __future__ import annotations
@@ -51,7 +52,8 @@ def snapshot(env) -> dict:
                                 "register_report_recipients", "hootsuite_profiles", "hootsuite_members",
                                 "hootsuite_messages", "hootsuite_message_actions", "platform_accounts",
                                 "platform_account_daily", "platform_posts", "platform_mentions",
-                                "platform_comments", "platform_insights")}
+                                "platform_comments", "platform_insights", "report_findings", "report_runs")}
+        runs = con.execute("select report, period, findings_total from report_runs order by all").fetchall()
         current = con.execute("select count(*) from register_accounts_current").fetchone()[0]
         earlier = con.execute("select count(*) from register_accounts_as_of(date '2026-05-01')").fetchone()[0]
     finally:
@@ -61,7 +63,10 @@ def snapshot(env) -> dict:
     landed = sorted(p.name for source in ("registers", "hootsuite") for p in (var / "landing" / source).rglob("*")
                     if p.is_file() and not p.name.endswith(".jsonl.gz"))
     emails = sorted(p.name for p in (var / "outbox").glob("*.eml"))
-    return {"counts": counts, "current": current, "earlier": earlier, "landed": landed, "emails": emails}
+    reports = Path(env["COUNCIL_SOCIAL_REPORTS"])
+    archived = sorted(str(p.relative_to(reports)) for p in reports.rglob("*") if p.suffix in (".pdf", ".xlsx"))
+    return {"counts": counts, "current": current, "earlier": earlier, "landed": landed, "emails": emails,
+            "runs": runs, "archived": archived}
 
 
 @pytest.mark.timeout(1800)
@@ -70,7 +75,9 @@ def test_demo_runs_the_pipeline_and_a_rerun_changes_nothing(demo_env):
 
     first = run_demo(demo_env)
     assert "Demo finished." in first.stdout
-    for dag_id in ("register_import", "hootsuite_exports", "hootsuite_api", "x_activity", "meta_activity"):
+    from council_social.demo.run import DEMO_DAGS
+
+    for dag_id in DEMO_DAGS:
         assert f"{dag_id} " in first.stdout, f"{dag_id} ran"
     after_first = snapshot(demo_env)
     organisation = build_organisation()
@@ -83,7 +90,16 @@ def test_demo_runs_the_pipeline_and_a_rerun_changes_nothing(demo_env):
     for table in ("hootsuite_members", "hootsuite_messages", "hootsuite_message_actions", "platform_posts",
                   "platform_account_daily", "platform_mentions", "platform_comments"):
         assert counts[table] > 0, f"the demo loads {table}"
-    assert len(after_first["emails"]) == 1, "one register import summary email in the outbox"
+    reports = {report for report, _, _ in after_first["runs"]}
+    assert {"audit", "inactive_users", "new_account_benefit", "review_board_pack"} <= reports
+    for report in ("audit", "inactive_users", "new_account_benefit"):
+        assert any(p.startswith(f"{report}/") and p.endswith(".pdf") for p in after_first["archived"]), report
+        assert any(p.startswith(f"{report}/") and p.endswith(".xlsx") for p in after_first["archived"]), report
+    assert any(p.startswith("review_board_pack/") for p in after_first["archived"])
+    audit_findings = next(total for report, _, total in after_first["runs"] if report == "audit")
+    assert audit_findings > 0
+    # The register import summary, then one email per report produced, the pack included.
+    assert len(after_first["emails"]) == 1 + len(after_first["runs"]), after_first["emails"]
     assert not list((Path(demo_env["COUNCIL_SOCIAL_DATA_DIR"]) / "inbox" / "registers").glob("*.*")), \
         "every dropped file was handled"
 

@@ -1464,8 +1464,10 @@ class _Builder:
                          service="Climate Change", voice="climate", posts_per_week=2, followers=2100,
                          approved_on=days_ago(128), go_live_on=days_ago(91),
                          display_name="Manchester Climate Ready", target_followers=3000,
-                         target_posts_per_week=3, target_engagement_rate=3.0,
-                         target_response_rate=90, engagement_rate=3.4),
+                         # N01 measures engagement on page views and answers over every comment, so
+                         # these targets leave followers and posts red, engagement green, replies amber.
+                         target_posts_per_week=3, target_engagement_rate=1.8,
+                         target_response_rate=19, engagement_rate=3.4),
             self.account("Northbrook Primary School X", "twitter.com/NorthbrookPri", service="Education",
                          voice="school", posts_per_week=3, followers=640, approved_on=days_ago(700),
                          display_name="Northbrook Primary School",

@@ -21,10 +21,34 @@ log = logging.getLogger("council_social.demo")
 
 #: DAGs in the order their data depends on each other: the registers say which accounts to fetch,
 #: Hootsuite says who sent what, then each platform's own activity.
-DEMO_DAGS = ("register_import", "hootsuite_exports", "hootsuite_api", "x_activity", "meta_activity")
-#: Run parameters for the demo: the Hootsuite exports already hold the older months, so the API's
-#: first run reads six weeks instead of its production default, which keeps the demo quick.
-DEMO_CONF = {"hootsuite_api": {"history_days": 42}}
+#: Then the reports, which read all of it; the Review Board pack bundles the reports.
+DEMO_DAGS = ("register_import", "hootsuite_exports", "hootsuite_api", "x_activity", "meta_activity", "listening",
+             "accounts_audit", "inactive_users", "new_account_benefit", "listening_report", "listening_digest",
+             "review_board_pack")
+
+
+def demo_conf(dag_id: str) -> dict | None:
+    """Run parameters for the demo. The Hootsuite exports already hold the older months, so the API's
+    first run reads six weeks instead of its production default, which keeps the demo quick. The demo
+    organisation stands on a fixed day (its activity ends there), so the reports are as of that day
+    rather than waiting for the next scheduled audit or month end: the same reports whenever it runs."""
+    from datetime import timedelta
+
+    from council_social.demo.organisation import DEMO_AS_OF
+
+    as_of = DEMO_AS_OF.isoformat()
+    # Listening: spikes looked for over the last four weeks of activity, the ISO week the activity ends
+    # in, and the digest of its last full day.
+    listening_week_end = DEMO_AS_OF + timedelta(days=7 - DEMO_AS_OF.isoweekday())
+    return {
+        "listening": {"spikes_from": (DEMO_AS_OF - timedelta(days=28)).isoformat()},
+        "listening_report": {"week_end": listening_week_end.isoformat()},
+        "listening_digest": {"day": (DEMO_AS_OF - timedelta(days=1)).isoformat()},
+        "hootsuite_api": {"history_days": 42},
+        "accounts_audit": {"period_end": as_of},
+        "inactive_users": {"as_of": as_of},
+        "new_account_benefit": {"as_of": as_of},
+    }.get(dag_id)
 
 
 class DemoFailed(RuntimeError):
@@ -35,8 +59,9 @@ def run_dag(dag_id: str) -> None:
     """One real DAG run; fail loudly, with the run's log path, if any task failed."""
     started = time.monotonic()
     command = [sys.executable, "-m", "airflow", "dags", "test", dag_id]
-    if dag_id in DEMO_CONF:
-        command += ["--conf", json.dumps(DEMO_CONF[dag_id])]
+    conf = demo_conf(dag_id)
+    if conf:
+        command += ["--conf", json.dumps(conf)]
     result = subprocess.run(command, capture_output=True, text=True, env=os.environ.copy())
     state = latest_run_state(dag_id)
     if result.returncode != 0 or state != "success":

@@ -15,9 +15,10 @@ import logging
 import re
 from calendar import monthrange
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from council_social.config import settings
 
@@ -35,6 +36,11 @@ def _day(value: str | date | None) -> date | None:
     if value in (None, ""):
         return None
     return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+
+
+def london_day(when: datetime) -> date:
+    """The council's calendar day for a run: schedules are in Europe/London."""
+    return when.astimezone(ZoneInfo("Europe/London")).date()
 
 
 def audit_period(run_day: date, period_start: str | date | None = None,
@@ -77,6 +83,7 @@ def _builders() -> dict[str, Callable[..., Any]]:
 
     def build_audit(con, params, run_id):
         start, end = audit_period(params["run_day"], params.get("period_start"), params.get("period_end"))
+        params.update(period_start=start.isoformat(), period_end=end.isoformat())
         return audit.build_audit(con, period_start=start, period_end=end, run_id=run_id)
 
     def build_inactive(con, params, run_id):
@@ -125,7 +132,8 @@ def build(kind: str, params: dict[str, Any], run_id: str | None = None) -> dict[
     save_report(report, path)
     log.info("Built %s for %s: %s", report.title, report.period_label, report.headline)
     return {"report": kind, "period": report.period, "path": str(path), "recipients": to,
-            "subject": params.get("account_key")}
+            "subject": params.get("account_key"), "period_start": params.get("period_start"),
+            "period_end": params.get("period_end")}
 
 
 def publish(built: dict[str, Any] | None, *, resend: bool = False, run_id: str | None = None) -> dict[str, Any] | None:
@@ -138,38 +146,22 @@ def publish(built: dict[str, Any] | None, *, resend: bool = False, run_id: str |
     report = load_report(Path(built["path"]))
     published = publish_report(report, built["recipients"], force=resend, run_id=run_id)
     emails = sum(not d["skipped"] for d in published["deliveries"])
-    counts = report.counts_by_change()
     log.info("Archived %s in %s; %d email(s) sent", report.title, published["folder"], emails)
-    start, end = _section_period(report)
-    return {**built, "output_dir": published["folder"], "as_of": report.as_of.isoformat(), "emails": emails,
-            "findings_total": len(report.findings), "findings_new": counts["new"],
-            "findings_open": counts["open"], "findings_resolved": counts["resolved"],
-            "period_start": start, "period_end": end}
-
-
-def _section_period(report) -> tuple[str | None, str | None]:
-    match = re.fullmatch(r"(\d{4}-\d{2}-\d{2})_(\d{4}-\d{2}-\d{2})", report.period)
-    return (match.group(1), match.group(2)) if match else (None, report.as_of.isoformat())
+    return {**built, "output_dir": published["folder"], "emails": emails}
 
 
 def record(published: dict[str, Any] | None, run_id: str | None = None) -> None:
     """Keep the report run: what the next report compares with, and what not to produce twice."""
     if not published:
         return
-    from datetime import UTC, datetime
-
+    from council_social.reporting.findings import record_run
+    from council_social.reporting.store import load_report
     from council_social.warehouse.connection import connect
-    from council_social.warehouse.loading import in_transaction
 
-    row = [published["report"], published["period"], published["as_of"], published.get("period_start"),
-           published.get("period_end"), published.get("subject"), published["output_dir"],
-           published["findings_total"], published["findings_new"], published["findings_open"],
-           published["findings_resolved"], run_id, datetime.now(UTC)]
+    report = load_report(Path(published["path"]))
     with connect() as con:
-        in_transaction(con, lambda: con.execute(
-            "insert or replace into report_runs (report, period, as_of, period_start, period_end, subject, "
-            "output_dir, findings_total, findings_new, findings_open, findings_resolved, run_id, generated_at) "
-            "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", row))
+        record_run(con, report, published["output_dir"], run_id, period_start=_day(published.get("period_start")),
+                   period_end=_day(published.get("period_end")), subject=published.get("subject"))
 
 
 def benefit_reviews_due(run_day: date, *, account: str | None = None, as_of: str | None = None) -> list[dict]:
@@ -238,9 +230,10 @@ def publish_pack(parts: dict | None, *, resend: bool = False, run_id: str | None
     """One PDF with cover, contents and page numbers, archived and emailed to the Review Board."""
     if not parts:
         return None
+    from council_social.reporting.model import Report
     from council_social.reporting.pdf_format import render_pack
     from council_social.reporting.publish import archive_pack, send_pack
-    from council_social.reporting.store import load_report
+    from council_social.reporting.store import load_report, save_report
 
     reports = [load_report(Path(p)) for p in parts["paths"]]
     as_of = date.fromisoformat(parts["as_of"])
@@ -251,7 +244,12 @@ def publish_pack(parts: dict | None, *, resend: bool = False, run_id: str | None
                                  period_label=reports[0].period_label, as_of=as_of, force=resend, run_id=run_id)
             if not d.skipped]
     log.info("Review Board pack for %s: %s (%s)", parts["period"], path, ", ".join(r.title for r in reports))
-    return {"report": REVIEW_BOARD_PACK, "period": parts["period"], "as_of": parts["as_of"],
+    pack = Report(report=REVIEW_BOARD_PACK, title=title, period=parts["period"],
+                  period_label=reports[0].period_label, as_of=as_of, generated_at=datetime.now(UTC),
+                  headline=f"{len(reports)} report(s): " + ", ".join(r.title for r in reports))
+    record_path = work_dir() / _safe(run_id or "manual") / f"{REVIEW_BOARD_PACK}-{_safe(parts['period'])}.json"
+    record_path.parent.mkdir(parents=True, exist_ok=True)
+    save_report(pack, record_path)
+    return {"report": REVIEW_BOARD_PACK, "period": parts["period"], "path": str(record_path),
             "period_start": parts["since"], "period_end": parts["as_of"], "subject": None,
-            "output_dir": str(Path(path).parent), "emails": len(sent), "findings_total": 0,
-            "findings_new": 0, "findings_open": 0, "findings_resolved": 0}
+            "output_dir": str(Path(path).parent), "emails": len(sent)}
