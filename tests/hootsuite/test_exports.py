@@ -129,6 +129,28 @@ def test_overlapping_exports_merge_on_the_message_without_duplicates(warehouse):
     assert query("select count(*) from hootsuite_message_actions where message_id = '5003'") == [(1,)]
 
 
+def test_an_overlapping_export_rewrites_only_the_messages_and_approvals_that_changed(warehouse):
+    drop("september.csv", SEPTEMBER)
+    run("first")
+    # 5001 was approved by someone else after all, 5002's text was edited, 5003 is repeated as it was.
+    drop("september again.csv", SEPTEMBER.replace("Ann Lee,01/09/2026 08:30", "Cat Day,01/09/2026 08:45")
+         .replace("Tree planting in Heaton Park", "Tree planting in Heaton Park (rescheduled)"))
+    outcome = run("second")["september again.csv"]
+    assert outcome["rows_loaded"] == 3
+    assert "1 already in the warehouse unchanged" in outcome["message"]
+    assert query("select message_key, text, approved_by, run_id from hootsuite_messages order by 1") == [
+        ("5001", "Park run on Saturday", ["Cat Day"], "second"),
+        ("5002", "Tree planting in Heaton Park (rescheduled)", None, "second"),
+        ("5003", "Bonfire night safety", ["Cat Day"], "first"),
+    ]
+    assert query("select message_id, action, actor_id, acted_at, run_id from hootsuite_message_actions "
+                 "order by 1, 2") == [
+        ("5001", "APPROVE", "Cat Day", utc(2026, 9, 1, 7, 45), "second"),
+        ("5002", "SEND", "ann.lee@manchester.gov.uk", utc(2026, 9, 15, 12, 30), "first"),
+        ("5003", "APPROVE", "Cat Day", utc(2026, 9, 29, 9), "first"),
+    ], "the approval no longer said is gone; the trail rows both exports say keep their lineage"
+
+
 def test_a_redropped_or_renamed_file_and_a_rerun_change_nothing(warehouse):
     drop("members.csv", MEMBERS)
     drop("september.csv", SEPTEMBER)

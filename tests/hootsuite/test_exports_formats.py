@@ -143,11 +143,11 @@ def test_a_damaged_zip_is_refused(warehouse):
 def test_times_without_a_zone_are_taken_in_the_reporting_zone_and_gmt_headers_are_utc(warehouse):
     drop("sent.csv", "Sent Time (GMT),Network,Message ID,Post ID,Message,Created Date,Scheduled Date\r\n"
                      "2026-07-01 14:05,Twitter,1,11,summer,01/07/2026 14:05,2026-07-01T14:05:00Z\r\n"
-                     "2026-12-01 14:05,Twitter,2,12,winter,01/12/2026 14:05,2026-12-01T14:05:00+01:00\r\n")
+                     "2025-12-01 14:05,Twitter,2,12,winter,01/12/2025 14:05,2025-12-01T14:05:00+01:00\r\n")
     outcome = run()["sent.csv"]
     assert query("select message_id, sent_at, created_at, scheduled_at from hootsuite_messages order by 1") == [
         ("1", utc(2026, 7, 1, 14, 5), utc(2026, 7, 1, 13, 5), utc(2026, 7, 1, 14, 5)),
-        ("2", utc(2026, 12, 1, 14, 5), utc(2026, 12, 1, 14, 5), utc(2026, 12, 1, 13, 5)),
+        ("2", utc(2025, 12, 1, 14, 5), utc(2025, 12, 1, 14, 5), utc(2025, 12, 1, 13, 5)),
     ]
     assert any("'Created Date', 'Scheduled Date' carry no zone and were taken as Europe/London time" in n
                for n in outcome["notes"])
@@ -190,3 +190,19 @@ def test_rows_after_a_cell_spanning_lines_are_reported_on_the_line_they_start(wa
     assert query("select message_id, source_line, text from hootsuite_messages order by 1") == [
         ("1", 2, "Three lines\r\nof text\r\nhere"), ("3", 7, "two\nlines"), ("5", 10, "last")]
     assert "some cells run over several lines: a row's line is the line it starts on" in outcome["notes"]
+
+
+def test_cells_padded_with_spaces_are_trimmed_and_message_text_is_kept_as_written(warehouse):
+    nbsp, thin, ideographic = "\u00a0", "\u2009", "\u3000"
+    drop("padded.csv", "Date (GMT),Social Network,Message ID,Post ID,Message,Created By,Approved By\r\n"
+                       f" 2026-09-01 08:00 ,{nbsp}Twitter{nbsp}, 5001 ,{thin}1800000000000000001,  Park run  ,"
+                       f"{ideographic}zoë.ó@manchester.gov.uk , Ann Lee ; Cat Day \r\n"
+                       "2026-09-02 08:00,Twitter,5002,1800000000000000002,Łódź,Zoë Ó,\r\n")
+    outcome = run()["padded.csv"]
+    assert (outcome["rows_loaded"], outcome["rows_quarantined"]) == (2, 0), outcome["problems"]
+    assert query("select message_key, network_post_id, network, sent_at, text, created_by, approved_by "
+                 "from hootsuite_messages order by 1") == [
+        ("5001", "1800000000000000001", "x", utc(2026, 9, 1, 8), "  Park run  ", "zoë.ó@manchester.gov.uk",
+         ["Ann Lee", "Cat Day"]),
+        ("5002", "1800000000000000002", "x", utc(2026, 9, 2, 8), "Łódź", "Zoë Ó", None),
+    ]

@@ -19,7 +19,7 @@ from council_social.inbox.tables import UnreadableFile, normalise_header
 
 ALIASES_ENV = "COUNCIL_SOCIAL_HOOTSUITE_ALIASES"
 #: Entities in the order their files are best loaded: messages name profiles and members.
-ENTITY_ORDER = ("profiles", "members", "messages", "metrics")
+ENTITY_ORDER = ("profiles", "members", "messages", "metrics", "mentions")
 #: The warehouse columns each entity may fill, so a typo in the alias file is caught when it is read.
 KNOWN_COLUMNS = {
     "messages": ("message_id", "network_post_id", "profile_id", "profile_name", "network", "text", "state",
@@ -28,6 +28,8 @@ KNOWN_COLUMNS = {
     "profiles": ("profile_id", "network", "username", "social_network_id", "owner", "needs_reauth"),
     "metrics": ("network_post_id", "network", "profile_name", "reported_on", "impressions", "engagements",
                 "reactions", "comments", "shares", "clicks"),
+    "mentions": ("mention_id", "network", "url", "text", "author_handle", "author_name", "author_reach", "created_at",
+                 "lang", "stream", "in_reply_to_id"),
 }
 #: Header words that say a time column is in UTC whatever the reporting zone.
 UTC_WORDS = frozenset({"gmt", "utc"})

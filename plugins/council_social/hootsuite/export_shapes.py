@@ -88,6 +88,8 @@ class Shaper:
         self.formats = time_formats(aliases.day_first)
         self.notes: list[str] = []
         self.local_columns: list[str] = []
+        #: file columns read through ``cell``: each is trimmed once, as ``t<i>``, before anything uses it
+        self.trimmed: dict[int, None] = {}
 
     # -- cells ----------------------------------------------------------------------------------
 
@@ -100,7 +102,23 @@ class Shaper:
     def cell(self, column: str, match: HeaderMatch | None = None) -> str:
         """The trimmed text of a column, null when empty or when the file has no such column."""
         i = self.index(column, match)
-        return f"nullif(trim(c{i}), '')" if i is not None else "null::varchar"
+        if i is None:
+            return "null::varchar"
+        self.trimmed[i] = None
+        return f"t{i}"
+
+    @staticmethod
+    def trim(cell: str) -> str:
+        """``nullif(trim(cell), '')``, calling ``trim`` only for a cell that may need it.
+
+        DuckDB's ``trim`` removes Unicode spaces (U+0020, U+00A0, U+2009, ...) and looks up every
+        character's class to find them, which costs a million-row export most of a second. Every
+        such space but U+0020 is outside ASCII, so an ASCII cell (as many bytes as characters) that
+        neither starts nor ends with a space is already trimmed.
+        """
+        return (f"case when {cell} = '' then null when strlen({cell}) = length({cell}) "
+                f"and not starts_with({cell}, ' ') and not ends_with({cell}, ' ') then {cell} "
+                f"else nullif(trim({cell}), '') end")
 
     def verbatim(self, column: str) -> str:
         """Text kept exactly as written (message text: HTML and formulas are data, not markup)."""
@@ -126,7 +144,7 @@ class Shaper:
                  "lambda x: x <> '')")
         # Most cells hold one name or none: only those with a separator are split.
         return (f"(case when {self.cell(column)} is null then null "
-                f"when not regexp_matches(c{i}, {lit(pattern)}) then [trim(c{i})] "
+                f"when not regexp_matches(c{i}, {lit(pattern)}) then [{self.cell(column)}] "
                 f"else nullif({items}, {PLAIN_LIST}) end)")
 
     def number(self, column: str, match: HeaderMatch | None = None) -> str:
@@ -211,15 +229,19 @@ class Shaper:
                    widen: list[str] | None = None, widen_joins: list[str] | None = None) -> str:
         line = ", _line" if self.has_line else ""
         checks = ", ".join(r for r in reasons if r) or "null"
-        base_sql = ", ".join(["src.*", *(base or [])])
+        base_sql = ", ".join(["cells.*", *(base or [])])
         widened = ", ".join(["typed.*", *(widen or [])])
+        cells = ", ".join(["src.*", *(f"{self.trim(f'c{i}')} as t{i}" for i in sorted(self.trimmed))])
         return f"""
 create or replace temp table hs_batch as
 with src as (
     select row_number() over () as _pos, * from {self.source}
 ),
+cells as (
+    select {cells} from src
+),
 base as (
-    select {base_sql} from src {' '.join(base_joins or [])}
+    select {base_sql} from cells {' '.join(base_joins or [])}
 ),
 typed as (
     select base.*, {', '.join(typed)} from base {' '.join(joins)}
@@ -249,7 +271,7 @@ from checked
 
     def shape(self) -> Shape:
         build = {"messages": self.messages, "members": self.members, "profiles": self.profiles,
-                 "metrics": self.metrics}[self.match.entity.name]
+                 "metrics": self.metrics, "mentions": self.mentions}[self.match.entity.name]
         shape = build()
         self.zone_note()
         shape.notes = self.notes + shape.notes
@@ -411,6 +433,46 @@ from checked
         output = ["network", "network_post_id", "profile_name", "reported_on", *names]
         present = {"network", "network_post_id", "reported_on", "profile_name", *names}
         return Shape("metrics", self._statement(typed, joins, reasons, output), present, metrics=names)
+
+    def mentions(self) -> Shape:
+        """Stream and listening exports: posts by the public naming the council (the listening fact reads them).
+
+        A row without a post id takes the one in its X link, else a hash of its link; a row without a
+        network takes it from its link."""
+        url = self.cell("url")
+        base = [f"{self.network()} as network_"]
+        base_joins = [f"left join hs_networks as nw on nw.spelling = lower({self.cell('network')})"]
+        from_link = (f"case when regexp_matches(lower({url}), '//([a-z]+\\.)?(twitter|x)\\.com/') then 'x' "
+                     f"when regexp_matches(lower({url}), '//([a-z]+\\.)?facebook\\.com/') then 'facebook' "
+                     f"when regexp_matches(lower({url}), '//([a-z]+\\.)?instagram\\.com/') then 'instagram' end")
+        typed = [
+            f"coalesce(network_, {from_link}) as network",
+            f"coalesce({self.cell('mention_id')}, nullif(regexp_extract({url}, '/status(es)?/([0-9]+)', 2), ''), "
+            f"'url:' || md5({url})) as mention_id",
+            f"{self.cell('stream')} as stream",
+            f"ltrim({self.cell('author_handle')}, '@') as author_handle",
+            f"{self.cell('author_name')} as author_name",
+            f"{self.number('author_reach')} as author_reach",
+            f"{self.verbatim('text')} as text",
+            f"lower({self.cell('lang')}) as lang",
+            f"{url} as url",
+            f"{self.time('created_at', self.zone('network_'))} as created_at",
+            f"{self.cell('in_reply_to_id')} as in_reply_to_id",
+        ]
+        reasons: list[str | None] = [
+            "case when mention_id is null then 'no post id and no link, to tell which post this is' end",
+            "case when network is null then 'no network, and a link that does not say which' end",
+            f"case when {self.cell('created_at')} is null then 'no date' end",
+            self.bad_time("created_at", "created_at"),
+            self.bad_number("author_reach", "author_reach"),
+        ]
+        output = ["network || ':' || mention_id as mention_key", "network as platform", "mention_id", "stream",
+                  "author_handle", "author_name", "author_reach", "text", "lang", "url", "created_at",
+                  "in_reply_to_id"]
+        present = {"mention_key", "platform", "mention_id", "text", "created_at", "url"} | {
+            c for c in ("stream", "author_handle", "author_name", "author_reach", "lang", "in_reply_to_id")
+            if c in self.match.columns}
+        return Shape("mentions", self._statement(typed, [], reasons, output, base, base_joins), present)
 
 
 def repr_header(header: str) -> str:
