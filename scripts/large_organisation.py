@@ -46,19 +46,25 @@ STATEMENTS = [
     from (values ('accounts'), ('leavers'), ('training'), ('elections'), ('brand'), ('recipients')) as t(entity)
     """,
     # Accounts: every 40th is new (go-live 3 months ago, with targets); a few are locked, vulnerable, schools.
-    """
+    f"""
     create temp table bench_accounts as
     select i,
-        ({platforms})[1 + i % 3] as platform,
+        ({PLATFORMS})[1 + i % 3] as platform,
         'mcc_service_' || i as handle,
         'MCC Service ' || i as account_name,
-        case when i % 40 = 0 then $as_of::date - interval 3 month else $as_of::date - interval 4 year end as go_live_on
+        -- 50 new accounts going live over three months: about one reaches its three-month review each
+        -- day, as in a real council, and the newest is still inside its first three months.
+        case when i % 40 = 0 then ($as_of::date - interval 3 month + interval ((i // 40) % 60) day
+                                   - interval 30 day)::date
+             else ($as_of::date - interval 4 year)::date end as go_live_on
     from range($accounts) as t(i)
-    """.format(platforms=PLATFORMS),
+    """,
     """
     insert into register_accounts
     select platform, handle, handle, 'https://example.org/' || handle, account_name, 'Service ' || (i % 60),
-        case when i % 97 = 0 then null else ['member' || (i % $users) || '@council.example', 'member' || ((i * 7) % $users) || '@council.example'] end,
+        case when i % 97 = 0 then null
+             else ['member' || (i % $users) || '@council.example', 'member' || ((i * 7) % $users) || '@council.example']
+        end,
         go_live_on - interval 30 day, go_live_on, i % 50 <> 0, i % 31 = 0, i % 29 = 0,
         case when i % 45 = 0 then 'School ' || (i % 200) end, case when i % 90 = 0 then null else 'Manager ' || i end,
         case when i % 40 = 0 then 500 + i % 300 end, case when i % 40 = 0 then 5 end,
@@ -90,7 +96,8 @@ STATEMENTS = [
         ('Manchester City Council', 'branding', null, 'bench-brand', $as_of::date - interval 3 year, 2, 'bench', now()),
         ('MCC', 'branding', null, 'bench-brand', $as_of::date - interval 3 year, 3, 'bench', now()),
         ('MCC', 'naming', null, 'bench-brand', $as_of::date - interval 3 year, 4, 'bench', now()),
-        ('Manchester City Council', 'listening', null, 'bench-brand', $as_of::date - interval 3 year, 5, 'bench', now()),
+        ('Manchester City Council', 'listening', null, 'bench-brand', $as_of::date - interval 3 year, 5, 'bench',
+         now()),
         ('Salford City Council', 'comparison', null, 'bench-brand', $as_of::date - interval 3 year, 6, 'bench', now())
     """,
     """

@@ -28,8 +28,13 @@ DEFAULTS: dict[str, Any] = {
         "L01_unanswered_hours": 24,
         "L02_spike_sigma": 3,
         "L02_baseline_days": 28,
+        "L01_window_days": 14,
+        "L01_max_findings": 100,
+        "L02_min_history_days": 14,
+        "L02_min_mentions": 10,
     },
-    "listening": {"retention_days": 90, "pseudonymise_private_individuals": True},
+    "listening": {"retention_days": 90, "pseudonymise_private_individuals": True,
+                  "sentiment_positive": 0.05, "sentiment_negative": -0.05, "public_figure_min_reach": 10000},
 }
 
 

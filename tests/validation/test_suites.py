@@ -15,14 +15,14 @@ STAGED = {
     "register_accounts", "register_leavers", "register_training", "register_election_periods",
     "register_brand_patterns", "register_report_recipients",
     "hootsuite_profiles", "hootsuite_members", "hootsuite_messages", "hootsuite_message_actions",
-    "hootsuite_post_metrics",
+    "hootsuite_post_metrics", "hootsuite_mentions",
     "platform_accounts", "platform_account_daily", "platform_posts", "platform_mentions", "platform_comments",
     "platform_insights",
 }
 #: Tables filled from files: their suites compare a file's size with earlier files.
 FILE_FED = {"register_accounts", "register_leavers", "register_training", "register_election_periods",
             "register_brand_patterns", "register_report_recipients", "hootsuite_profiles", "hootsuite_members",
-            "hootsuite_messages", "hootsuite_post_metrics"}
+            "hootsuite_messages", "hootsuite_post_metrics", "hootsuite_mentions"}
 
 
 def test_every_staged_table_and_register_has_a_suite():
