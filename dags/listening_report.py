@@ -51,11 +51,9 @@ from council_social.config import WAREHOUSE_POOL
 def listening_report():
     @task(pool=WAREHOUSE_POOL)
     def build(params=None, dag_run=None, run_id=None) -> dict | None:
-        from zoneinfo import ZoneInfo
+        from council_social.reporting.pipeline import LISTENING, build, london_day
 
-        from council_social.reporting.pipeline import LISTENING, build
-
-        day = dag_run.run_after.astimezone(ZoneInfo("Europe/London")).date()
+        day = london_day(dag_run.run_after)
         return build(LISTENING, {**params, "run_day": day}, run_id)
 
     @task
