@@ -98,8 +98,9 @@ def test_demo_runs_the_pipeline_and_a_rerun_changes_nothing(demo_env):
     assert any(p.startswith("review_board_pack/") for p in after_first["archived"])
     audit_findings = next(total for report, _, total in after_first["runs"] if report == "audit")
     assert audit_findings > 0
-    # The register import summary, then one email per report produced, the pack included.
-    assert len(after_first["emails"]) == 1 + len(after_first["runs"]), after_first["emails"]
+    # The register import summary, one email per report produced (the pack included) and the spike alert.
+    assert {"listening", "listening_digest"} <= reports
+    assert len(after_first["emails"]) == 1 + len(after_first["runs"]) + 1, after_first["emails"]
     assert not list((Path(demo_env["COUNCIL_SOCIAL_DATA_DIR"]) / "inbox" / "registers").glob("*.*")), \
         "every dropped file was handled"
 
