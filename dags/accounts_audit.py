@@ -22,10 +22,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pendulum
-from airflow.sdk import Param, dag, task
+from airflow.sdk import Param, dag
 
 from council_social.assets import AUDIT_REPORT
-from council_social.config import AUDIT_SCHEDULE, WAREHOUSE_POOL
+from council_social.config import AUDIT_SCHEDULE
+from council_social.reporting.tasks import report_tasks
 
 DATE = r"^\d{4}-\d{2}-\d{2}$"
 
@@ -48,25 +49,7 @@ DATE = r"^\d{4}-\d{2}-\d{2}$"
     },
 )
 def accounts_audit():
-    @task(pool=WAREHOUSE_POOL)
-    def build(params=None, dag_run=None, run_id=None) -> dict | None:
-        from council_social.reporting.pipeline import AUDIT, build, london_day
-
-        return build(AUDIT, {**params, "run_day": london_day(dag_run.run_after)}, run_id)
-
-    @task
-    def publish(built: dict | None, params=None, run_id=None) -> dict | None:
-        from council_social.reporting.pipeline import publish
-
-        return publish(built, resend=params["resend"], run_id=run_id)
-
-    @task(pool=WAREHOUSE_POOL, outlets=[AUDIT_REPORT])
-    def record(published: dict | None, run_id=None) -> None:
-        from council_social.reporting.pipeline import record
-
-        record(published, run_id)
-
-    record(publish(build()))
+    report_tasks("audit", outlets=[AUDIT_REPORT])
 
 
 accounts_audit()

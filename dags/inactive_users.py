@@ -24,10 +24,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pendulum
-from airflow.sdk import Param, dag, task
+from airflow.sdk import Param, dag
 
 from council_social.assets import INACTIVE_USERS_REPORT
-from council_social.config import WAREHOUSE_POOL
+from council_social.reporting.tasks import report_tasks
 
 
 @dag(
@@ -46,26 +46,7 @@ from council_social.config import WAREHOUSE_POOL
     },
 )
 def inactive_users():
-    @task(pool=WAREHOUSE_POOL)
-    def build(params=None, dag_run=None, run_id=None) -> dict | None:
-        from council_social.reporting.pipeline import INACTIVE_USERS, build, london_day
-
-        return build(INACTIVE_USERS, {**params, "run_day": london_day(dag_run.run_after)},
-                     run_id)
-
-    @task
-    def publish(built: dict | None, params=None, run_id=None) -> dict | None:
-        from council_social.reporting.pipeline import publish
-
-        return publish(built, resend=params["resend"], run_id=run_id)
-
-    @task(pool=WAREHOUSE_POOL, outlets=[INACTIVE_USERS_REPORT])
-    def record(published: dict | None, run_id=None) -> None:
-        from council_social.reporting.pipeline import record
-
-        record(published, run_id)
-
-    record(publish(build()))
+    report_tasks("inactive_users", outlets=[INACTIVE_USERS_REPORT])
 
 
 inactive_users()

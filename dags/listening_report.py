@@ -28,9 +28,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pendulum
-from airflow.sdk import Param, dag, task
+from airflow.sdk import Param, dag
 
-from council_social.config import WAREHOUSE_POOL
+from council_social.reporting.tasks import report_tasks
 
 
 @dag(
@@ -49,26 +49,7 @@ from council_social.config import WAREHOUSE_POOL
     },
 )
 def listening_report():
-    @task(pool=WAREHOUSE_POOL)
-    def build(params=None, dag_run=None, run_id=None) -> dict | None:
-        from council_social.reporting.pipeline import LISTENING, build, london_day
-
-        day = london_day(dag_run.run_after)
-        return build(LISTENING, {**params, "run_day": day}, run_id)
-
-    @task
-    def publish(built: dict | None, params=None, run_id=None) -> dict | None:
-        from council_social.reporting.pipeline import publish
-
-        return publish(built, resend=params["resend"], run_id=run_id)
-
-    @task(pool=WAREHOUSE_POOL)
-    def record(published: dict | None, run_id=None) -> None:
-        from council_social.reporting.pipeline import record
-
-        record(published, run_id)
-
-    record(publish(build()))
+    report_tasks("listening")
 
 
 listening_report()
