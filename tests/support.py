@@ -90,3 +90,27 @@ class Mailbox:
 
     def __exit__(self, *exc) -> None:
         self._controller.stop()
+
+
+def isolated_airflow_env(home: Path, dags: Path, data_dir: Path | None = None,
+                         reports: Path | None = None) -> dict[str, str]:
+    """The environment for a real Airflow run in a throwaway home: SQLite metadata, LocalExecutor, our
+    plugins, ``dags`` as the DAG folder, and none of the caller's Airflow settings. With ``data_dir`` the
+    run also gets its own data and reports folders; without, it keeps the test's own (see conftest)."""
+    import os
+
+    drop = ("AIRFLOW", "COUNCIL_SOCIAL") if data_dir is not None else ("AIRFLOW",)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(drop)}
+    env.update({
+        "AIRFLOW_HOME": str(home),
+        "AIRFLOW__CORE__DAGS_FOLDER": str(dags),
+        "AIRFLOW__CORE__PLUGINS_FOLDER": str(Path(__file__).resolve().parents[1] / "plugins"),
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'airflow.db'}",
+        "AIRFLOW__DATABASE__LOAD_DEFAULT_CONNECTIONS": "False",
+    })
+    if data_dir is not None:
+        env["COUNCIL_SOCIAL_DATA_DIR"] = str(data_dir)
+        env["COUNCIL_SOCIAL_REPORTS"] = str(reports if reports is not None else data_dir.parent / "reports")
+    return env

@@ -8,13 +8,13 @@ change nothing in the warehouse.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import duckdb
 import pytest
+from support import isolated_airflow_env
 
 from council_social.fakeapi.server import FakeApiServer
 from council_social.setup import DEMO_CREDENTIALS
@@ -28,17 +28,7 @@ TABLES = ("hootsuite_profiles", "hootsuite_members", "hootsuite_messages", "hoot
 @pytest.fixture(scope="module")
 def airflow_env(tmp_path_factory) -> dict[str, str]:
     home = tmp_path_factory.mktemp("hootsuite-api")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "COUNCIL_SOCIAL"))}
-    env.update({
-        "AIRFLOW_HOME": str(home / "airflow"),
-        "AIRFLOW__CORE__DAGS_FOLDER": str(ROOT / "dags"),
-        "AIRFLOW__CORE__PLUGINS_FOLDER": str(ROOT / "plugins"),
-        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'airflow' / 'airflow.db'}",
-        "AIRFLOW__DATABASE__LOAD_DEFAULT_CONNECTIONS": "False",
-        "COUNCIL_SOCIAL_DATA_DIR": str(home / "var"),
-        "COUNCIL_SOCIAL_REPORTS": str(home / "reports"),
-    })
+    env = isolated_airflow_env(home / "airflow", ROOT / "dags", home / "var", home / "reports")
     return env
 
 

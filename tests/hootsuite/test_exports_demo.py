@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import sqlite3
 import subprocess
@@ -13,7 +12,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from support import query
+from support import isolated_airflow_env, query
 
 from council_social.config import settings
 from council_social.demo.hootsuite_exports import export_months, write_hootsuite_exports
@@ -101,18 +100,7 @@ def test_a_dag_run_of_hootsuite_exports_loads_the_demo_exports(demo_files, tmp_p
     shutil.copy(ROOT / "dags" / "hootsuite_exports.py", dags)
     for name, data in demo_files.items():
         (files_dir / name).write_bytes(data)
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "COUNCIL_SOCIAL"))}
-    env.update({
-        "AIRFLOW_HOME": str(home),
-        "AIRFLOW__CORE__DAGS_FOLDER": str(dags),
-        "AIRFLOW__CORE__PLUGINS_FOLDER": str(ROOT / "plugins"),
-        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-        "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
-        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'airflow.db'}",
-        "AIRFLOW__DATABASE__LOAD_DEFAULT_CONNECTIONS": "False",
-        "COUNCIL_SOCIAL_DATA_DIR": str(tmp_path / "var"),
-        "COUNCIL_SOCIAL_REPORTS": str(tmp_path / "reports"),
-    })
+    env = isolated_airflow_env(home, dags, tmp_path / "var", tmp_path / "reports")
     result = subprocess.run([sys.executable, "-c", DAG_RUN, str(dags), str(files_dir)], env=env,
                             capture_output=True, text=True, timeout=170)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]

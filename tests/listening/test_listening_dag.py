@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import email
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -17,6 +16,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from support import isolated_airflow_env
 
 ROOT = Path(__file__).resolve().parents[2]
 DAG_RUNS = r"""
@@ -75,18 +75,7 @@ def test_a_spike_is_alerted_by_email_once(tmp_path):
     for folder in (dags, home):
         folder.mkdir()
     shutil.copy(ROOT / "dags" / "listening.py", dags)
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "COUNCIL_SOCIAL"))}
-    env.update({
-        "AIRFLOW_HOME": str(home),
-        "AIRFLOW__CORE__DAGS_FOLDER": str(dags),
-        "AIRFLOW__CORE__PLUGINS_FOLDER": str(ROOT / "plugins"),
-        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-        "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
-        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'airflow.db'}",
-        "AIRFLOW__DATABASE__LOAD_DEFAULT_CONNECTIONS": "False",
-        "COUNCIL_SOCIAL_DATA_DIR": str(tmp_path / "var"),
-        "COUNCIL_SOCIAL_REPORTS": str(tmp_path / "reports"),
-    })
+    env = isolated_airflow_env(home, dags, tmp_path / "var", tmp_path / "reports")
     result = subprocess.run([sys.executable, "-c", DAG_RUNS, str(dags)], env=env, capture_output=True, text=True,
                             timeout=280)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]

@@ -8,7 +8,6 @@ Neither the connection's token nor the Page tokens it yields appear in any outpu
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
 import subprocess
 import sys
@@ -18,6 +17,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from support import isolated_airflow_env
 
 from council_social.demo.organisation import build_organisation
 from council_social.fakeapi.server import FakeApiServer
@@ -39,18 +39,7 @@ load_landed_files(land_inbox_files(DEMO_AS_OF), "registers")
 
 @pytest.fixture
 def airflow_env(tmp_path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "COUNCIL_SOCIAL"))}
-    env.update({
-        "AIRFLOW_HOME": str(tmp_path / "airflow"),
-        "AIRFLOW__CORE__DAGS_FOLDER": str(ROOT / "dags"),
-        "AIRFLOW__CORE__PLUGINS_FOLDER": str(ROOT / "plugins"),
-        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-        "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
-        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{tmp_path / 'airflow' / 'airflow.db'}",
-        "AIRFLOW__DATABASE__LOAD_DEFAULT_CONNECTIONS": "False",
-        "COUNCIL_SOCIAL_DATA_DIR": str(tmp_path / "var"),
-        "COUNCIL_SOCIAL_REPORTS": str(tmp_path / "reports"),
-    })
+    env = isolated_airflow_env(tmp_path / "airflow", ROOT / "dags", tmp_path / "var", tmp_path / "reports")
     return env
 
 

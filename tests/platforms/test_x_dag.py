@@ -8,7 +8,6 @@ other account loaded, and the bearer token in no output and no task log.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import sqlite3
 import subprocess
@@ -19,6 +18,7 @@ from pathlib import Path
 import duckdb
 import pytest
 import requests
+from support import isolated_airflow_env
 
 from council_social.demo.organisation import build_organisation
 from council_social.fakeapi.server import FakeApiServer
@@ -61,18 +61,7 @@ def airflow_env(tmp_path) -> dict[str, str]:
     dags = tmp_path / "dags"
     dags.mkdir()
     shutil.copy(ROOT / "dags" / "x_activity.py", dags / "x_activity.py")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "COUNCIL_SOCIAL"))}
-    env.update({
-        "AIRFLOW_HOME": str(tmp_path / "airflow"),
-        "AIRFLOW__CORE__DAGS_FOLDER": str(dags),
-        "AIRFLOW__CORE__PLUGINS_FOLDER": str(ROOT / "plugins"),
-        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-        "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
-        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{tmp_path / 'airflow' / 'airflow.db'}",
-        "AIRFLOW__DATABASE__LOAD_DEFAULT_CONNECTIONS": "False",
-        "COUNCIL_SOCIAL_DATA_DIR": str(tmp_path / "var"),
-        "COUNCIL_SOCIAL_REPORTS": str(tmp_path / "reports"),
-    })
+    env = isolated_airflow_env(tmp_path / "airflow", dags, tmp_path / "var", tmp_path / "reports")
     return env
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import sqlite3
 import subprocess
@@ -13,6 +12,7 @@ from pathlib import Path
 import duckdb
 import pytest
 from privacy.people import JORDAN, SAM, build, where_named
+from support import isolated_airflow_env
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -40,16 +40,7 @@ def test_the_retention_and_erasure_dags_run(warehouse, tmp_path):
     dags.mkdir()
     for name in ("privacy_retention.py", "privacy_erasure.py"):
         shutil.copy(ROOT / "dags" / name, dags / name)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW")}
-    env.update({
-        "AIRFLOW_HOME": str(home),
-        "AIRFLOW__CORE__DAGS_FOLDER": str(dags),
-        "AIRFLOW__CORE__PLUGINS_FOLDER": str(ROOT / "plugins"),
-        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-        "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
-        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'airflow.db'}",
-        "AIRFLOW__DATABASE__LOAD_DEFAULT_CONNECTIONS": "False",
-    })
+    env = isolated_airflow_env(home, dags)
     result = subprocess.run([sys.executable, "-c", DAG_RUNS, str(dags), "@Quill_Resident42"], env=env,
                             capture_output=True, text=True, timeout=230, cwd=ROOT)
     output = result.stdout + result.stderr

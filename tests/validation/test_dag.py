@@ -7,7 +7,6 @@ configuration once per process).
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import sqlite3
 import subprocess
@@ -17,6 +16,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from support import isolated_airflow_env
 
 ROOT = Path(__file__).resolve().parents[2]
 RECIPIENTS = "report,email,copy\ndata_quality,data.team@manchester.gov.uk,to\n"
@@ -49,18 +49,7 @@ def test_a_refused_register_fails_the_run_and_stops_the_tasks_after_the_gate(tmp
     shutil.copy(ROOT / "dags" / "register_import.py", dags)
     (files_dir / "report_recipients_2026-01-01.csv").write_text(RECIPIENTS, encoding="utf-8")
     (files_dir / "training_records_2026-10-01.csv").write_text(TRAINING, encoding="utf-8")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "COUNCIL_SOCIAL"))}
-    env.update({
-        "AIRFLOW_HOME": str(home),
-        "AIRFLOW__CORE__DAGS_FOLDER": str(dags),
-        "AIRFLOW__CORE__PLUGINS_FOLDER": str(ROOT / "plugins"),
-        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-        "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
-        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'airflow.db'}",
-        "AIRFLOW__DATABASE__LOAD_DEFAULT_CONNECTIONS": "False",
-        "COUNCIL_SOCIAL_DATA_DIR": str(tmp_path / "var"),
-        "COUNCIL_SOCIAL_REPORTS": str(tmp_path / "reports"),
-    })
+    env = isolated_airflow_env(home, dags, tmp_path / "var", tmp_path / "reports")
     result = subprocess.run([sys.executable, "-c", DAG_RUN, str(dags), str(files_dir)], env=env,
                             capture_output=True, text=True, timeout=280)
     output = result.stdout + result.stderr
