@@ -24,8 +24,8 @@ def main(warehouse: str, as_of_text: str, output: str) -> None:
     from council_social.reporting.findings import default_period_start
     from council_social.reporting.inactive_users import build_inactive_users
     from council_social.reporting.pdf_format import render_pack
+    from council_social.reporting.pipeline import report_connection
     from council_social.reporting.publish import archive, archive_pack, render_report
-    from council_social.warehouse.connection import connect
 
     as_of = date.fromisoformat(as_of_text)
     steps: dict[str, float] = {}
@@ -38,7 +38,7 @@ def main(warehouse: str, as_of_text: str, output: str) -> None:
         print(f"  {name}: {time.perf_counter() - started:.2f} s", file=sys.stderr, flush=True)
         return result
 
-    with connect(Path(warehouse)) as con:
+    with report_connection(Path(warehouse)) as con:
         audit = timed("audit: rules + build", lambda: build_audit(
             con, period_start=default_period_start(as_of), period_end=as_of))
         inactive = timed("inactive users: rules + build", lambda: build_inactive_users(con, as_of=as_of))

@@ -15,6 +15,7 @@ import logging
 import re
 from calendar import monthrange
 from collections.abc import Callable
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -69,6 +70,20 @@ def last_day_of_month(day: date) -> date:
     return day.replace(day=monthrange(day.year, day.month)[1])
 
 
+@contextmanager
+def report_connection(path: Path | None = None, *, read_only: bool = False):
+    """The warehouse for building reports, with DuckDB's memory capped (``COUNCIL_SOCIAL_REPORT_MEMORY``,
+    default 1 GB): DuckDB otherwise keeps up to 80% of the machine's memory cached, and a report task
+    shares its worker with PDF rendering. Large joins spill to disk instead."""
+    import os
+
+    from council_social.warehouse.connection import connect
+
+    with connect(path, read_only=read_only) as con:
+        con.execute("set memory_limit = ?", [os.environ.get("COUNCIL_SOCIAL_REPORT_MEMORY", "1GB")])
+        yield con
+
+
 def work_dir() -> Path:
     """Where a built report waits for rendering: beside the warehouse, never in the archive."""
     return settings().data_dir / "reports_work"
@@ -117,11 +132,10 @@ def build(kind: str, params: dict[str, Any], run_id: str | None = None) -> dict[
     """Build one report in the warehouse's pool slot; returns what ``publish`` needs, by path."""
     from council_social.registers.report import recipients
     from council_social.reporting.store import save_report
-    from council_social.warehouse.connection import connect
 
     params = {**params, "run_day": _day(params.get("run_day")) or date.today()}
     builder = _builders()[kind]
-    with connect() as con:
+    with report_connection() as con:
         report = builder(con, params, run_id)
         if report is None:
             log.info("Nothing to report for %s with %s", kind, params)
@@ -167,13 +181,12 @@ def record(published: dict[str, Any] | None, run_id: str | None = None) -> None:
 def benefit_reviews_due(run_day: date, *, account: str | None = None, as_of: str | None = None) -> list[dict]:
     """One review per account due (or the one asked for), as XCom-sized dicts."""
     from council_social.reporting.benefit import accounts_due
-    from council_social.warehouse.connection import connect
 
     day = _day(as_of) or run_day
     if account:
         keys = [account.lower()]
     else:
-        with connect(read_only=True) as con:
+        with report_connection(read_only=True) as con:
             keys = accounts_due(con, day)
     log.info("New-account benefit reviews due as of %s: %s", day, ", ".join(keys) or "none")
     return [{"account_key": key, "as_of": day.isoformat(), "run_day": run_day.isoformat()} for key in keys]
@@ -185,9 +198,8 @@ def build_pack_parts(run_day: date, *, period_end: str | None = None, run_id: st
     listening over the audit period. Built in the pool; rendered outside it."""
     from council_social.reporting.benefit import build_benefit_summary
     from council_social.reporting.store import load_report, save_report
-    from council_social.warehouse.connection import connect
 
-    with connect(read_only=True) as con:
+    with report_connection(read_only=True) as con:
         audit = con.execute(
             "select period, as_of, coalesce(period_start, as_of - interval 6 month)::date, output_dir "
             "from report_runs where report = 'audit' and (? is null or as_of = ?::date) "
