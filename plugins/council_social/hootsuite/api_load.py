@@ -23,7 +23,7 @@ from pathlib import Path
 from council_social.hootsuite.api import SOURCE, FetchPlan, message_fingerprint, parse_time, plan_fetch
 from council_social.landing import read_landed, sha256
 from council_social.warehouse import loading
-from council_social.warehouse.loading import in_transaction, quarantine_once
+from council_social.warehouse.loading import in_transaction, quarantine_records
 
 log = logging.getLogger(__name__)
 
@@ -339,19 +339,6 @@ def upsert_changed(con, table: str, rows: list[dict], shaping_sql: str = "select
     return loading.upsert_changed(con, table, incoming, key, compare, shaping_sql=shaping_sql)
 
 
-def record_problems(con, problems: list[Problem], run_id: str, now: datetime) -> int:
-    """Set records aside in ops_quarantine, keeping their nested JSON; a line already there is left as it is."""
-    added = 0
-    for problem in problems:
-        page = problem.page
-        if quarantine_once(con, sha256=page.sha256, line=problem.line, source=SOURCE, entity=page.entity,
-                           name=page.name, url=page.url, reason=problem.reason, raw=problem.raw, run_id=run_id,
-                           now=now):
-            added += 1
-            log.warning("%s line %d set aside: %s", page.name, problem.line, problem.reason)
-    return added
-
-
 def mark_departed_members(con, pages: list[Page], run_id: str, now: datetime) -> int:
     """Members the organisation no longer lists hold no access: mark them inactive (U01 reads this)."""
     if not pages:
@@ -454,7 +441,8 @@ def load_landed_pages(paths: list[str], plan: dict, run_id: str, warehouse: Path
         result["messages"] = {"received": len(messages.rows), "changed": changed}
         result["actions"] = {"received": len(actions.rows), "changed": loaded_actions}
         problems = unreadable + profiles.problems + members.problems + messages.problems + actions.problems
-        in_transaction(con, lambda: record_problems(con, problems, run_id, now))
+        in_transaction(con, lambda: quarantine_records(con, ((p.page, p) for p in problems), source=SOURCE,
+                                                        run_id=run_id, now=now))
         result["quarantined"] = len(problems)
 
         # Only now, with the data committed, may the watermark move.

@@ -30,7 +30,7 @@ from airflow.sdk.exceptions import AirflowFailException
 from council_social.landing import read_landed, sha256
 from council_social.platforms.graph import PLATFORMS, parse_graph_time
 from council_social.warehouse import loading
-from council_social.warehouse.loading import in_transaction, quarantine_once
+from council_social.warehouse.loading import in_transaction, quarantine_records
 
 log = logging.getLogger(__name__)
 
@@ -396,18 +396,6 @@ def upsert_changed(con, table: str, rows: list[dict]) -> int:
     return loading.upsert_changed(con, table, pa.Table.from_pylist(rows, schema=schema), key, compare)
 
 
-def record_problems(con, page: LandedPage, platform: str, run_id: str, now: datetime) -> int:
-    """Set records aside in ops_quarantine; a record already there is left as it is."""
-    added = 0
-    for problem in page.problems:
-        if quarantine_once(con, sha256=page.sha256, line=problem.line, source=platform, entity=page.entity,
-                           name=page.name, url=page.url, reason=problem.reason, raw=problem.raw, run_id=run_id,
-                           now=now):
-            added += 1
-            log.warning("%s record %d set aside: %s", page.url, problem.line, problem.reason)
-    return added
-
-
 def current_watermarks(con, platform: str, account_id: str) -> dict[str, str]:
     rows = con.execute("select entity, value from ops_watermarks where source = ? and scope = ?",
                        [platform, account_id]).fetchall()
@@ -446,7 +434,8 @@ def load_account(con, outcome: dict, run_id: str, now: datetime) -> dict:
 
     def work() -> dict:
         changed = {table: upsert_changed(con, table, rows) for table, rows in shaped.rows.items()}
-        changed["quarantined"] = sum(record_problems(con, page, platform, run_id, now) for page in pages)
+        changed["quarantined"] = quarantine_records(
+            con, ((page, p) for page in pages for p in page.problems), source=platform, run_id=run_id, now=now)
         scope = outcome.get("account_id") or outcome.get("account_key", "?")
         gate(con, suite=tuple(KEYS), batch=Batch.of_api(platform, "activity", scope, run_id,
                                                          landing_paths=[page.url for page in pages]))

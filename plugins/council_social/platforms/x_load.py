@@ -29,7 +29,7 @@ from airflow.sdk.exceptions import AirflowFailException
 from council_social.landing import read_landed, sha256
 from council_social.platforms.x import LONDON, SOURCE, brand_query
 from council_social.warehouse import loading
-from council_social.warehouse.loading import quarantine_once
+from council_social.warehouse.loading import quarantine_records
 
 log = logging.getLogger(__name__)
 
@@ -380,19 +380,6 @@ def upsert_changed(con, table: str, rows: list[dict]) -> int:
     return loading.upsert_changed(con, table, incoming, key, compare, guard=GUARDS.get(table))
 
 
-def record_problems(con, problems: list[Problem], run_id: str, now: datetime) -> int:
-    """Set records aside in ``ops_quarantine`` with the reason and the record as received (once per line)."""
-    added = 0
-    for problem in problems:
-        page = problem.page
-        if quarantine_once(con, sha256=page.sha256, line=problem.line, source=SOURCE, entity=page.entity,
-                           name=page.name, url=page.url, reason=problem.reason, raw=problem.raw, run_id=run_id,
-                           now=now):
-            added += 1
-            log.warning("%s item %d set aside: %s", page.name, problem.line, problem.reason)
-    return added
-
-
 def advance_watermark(con, entity: str, scope: str, value: str, run_id: str, now: datetime) -> bool:
     """Move a ``since_id`` watermark forward, never back (post ids grow with time)."""
     row = con.execute("select value from ops_watermarks where source = ? and entity = ? and scope = ?",
@@ -452,7 +439,8 @@ def load_outcomes(outcomes: list[dict], run_id: str, warehouse: Path | None = No
                 "posts": upsert_changed(con, "platform_posts", shaped.posts),
                 "mentions": upsert_changed(con, "platform_mentions", shaped.mentions),
             }
-            quarantined = record_problems(con, shaped.problems, run_id, now)
+            quarantined = quarantine_records(con, ((p.page, p) for p in shaped.problems), source=SOURCE,
+                                             run_id=run_id, now=now)
             gate(con, suite=tuple(TABLES), batch=Batch.of_api(SOURCE, "activity", "*", run_id))
             moved = sum(advance_watermark(con, entity, scope, value, run_id, now) for entity, scope, value in moves)
             con.execute("commit")

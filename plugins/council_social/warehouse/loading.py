@@ -8,11 +8,13 @@ the first entry as it was, so a rerun changes nothing.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+import logging
+from collections.abc import Callable, Iterable
 from datetime import datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 
 def in_transaction(con, work: Callable[[], T]) -> T:
@@ -39,6 +41,19 @@ def quarantine_once(con, *, sha256: str, line: int, source: str, entity: str | N
          None if raw is None else json.dumps(raw, ensure_ascii=False, default=str), run_id, now],
     )
     return True
+
+
+def quarantine_records(con, items: Iterable[tuple[Any, Any]], *, source: str, run_id: str, now: datetime) -> int:
+    """Set aside each ``(landed page, problem)`` once: the page gives checksum, entity, name and landing
+    path; the problem its position, reason and record as received. Returns how many were added."""
+    added = 0
+    for page, problem in items:
+        if quarantine_once(con, sha256=page.sha256, line=problem.line, source=source, entity=page.entity,
+                           name=page.name, url=page.url, reason=problem.reason, raw=problem.raw, run_id=run_id,
+                           now=now):
+            added += 1
+            log.warning("%s record %d set aside: %s", page.url, problem.line, problem.reason)
+    return added
 
 
 def upsert_changed(con, table: str, incoming, key: tuple[str, ...] | list[str], compare: list[str], *,
