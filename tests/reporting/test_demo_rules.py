@@ -8,7 +8,7 @@ check working, and a change to the generator or to a rule that breaks one is cau
 from __future__ import annotations
 
 import pytest
-from reporting.demo_load import load_demo
+from demo_load import load_demo
 
 from council_social.demo.organisation import build_organisation
 from council_social.reporting.audit import build_audit

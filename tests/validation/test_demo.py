@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import UTC, datetime, timedelta
 
 import duckdb
 import pytest
+from demo_load import load_demo
 
 from council_social.validation import gated, suite_names
 
@@ -21,13 +21,8 @@ from council_social.validation import gated, suite_names
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
     from council_social.config import settings
-    from council_social.demo.hootsuite_exports import write_hootsuite_exports
     from council_social.demo.organisation import build_organisation
-    from council_social.demo.registers import write_registers
-    from council_social.fakeapi.server import FakeApiServer
     from council_social.hootsuite import exports
-    from council_social.platforms import graph, graph_load, x, x_load
-    from council_social.registers import importer
     from council_social.warehouse.migrations import migrate
 
     home = tmp_path_factory.mktemp("validation-demo")
@@ -37,32 +32,8 @@ def demo(tmp_path_factory):
         migrate()
         org = build_organisation()
         s = settings()
-        now = datetime.combine(org.as_of, datetime.min.time(), UTC) + timedelta(hours=6)
         with gated() as keeper:
-            write_registers(org, s.register_inbox)
-            importer.load_landed_files(importer.land_inbox_files(org.as_of), "demo_registers")
-            write_hootsuite_exports(org, s.hootsuite_inbox)
-            exports.load_landed_files(exports.land_inbox_files(org.as_of), "demo_exports")
-            with FakeApiServer(as_of=org.as_of, seed=org.seed) as fake:
-                plan = x_load.plan_run(now)
-                client = x.XClient("demo-x-bearer", fake.base_url)
-                outcomes: list[dict] = []
-
-                def task(seed: dict, work):
-                    with x.recording(seed, outcomes.append) as outcome:
-                        return work(outcome)
-
-                items = task({"kind": "lookup"},
-                             lambda o: x.look_up_accounts(client, plan, day=org.as_of, outcome=o)) or []
-                for item in items:
-                    task({"kind": "account", "account_key": item["account_key"]},
-                         lambda o, i=item: x.fetch_account(client, i, day=org.as_of, outcome=o))
-                task({"kind": "search"}, lambda o: x.search_brand(client, plan["search"], day=org.as_of, outcome=o))
-                x_load.load_outcomes(outcomes, "demo_x")
-                pages = graph_load.read_accounts(now=now)
-                with graph.GraphClient("demo-graph-token", base_url=fake.base_url) as meta:
-                    fetched = [graph.fetch_account(meta, page, day=org.as_of, now=now) for page in pages]
-                graph_load.load_outcomes(fetched, "demo_meta")
+            load_demo(org)
             write_post_performance(s.hootsuite_inbox / "post_performance.csv")
             exports.load_landed_files(exports.land_inbox_files(org.as_of), "demo_metrics")
         yield {"outcomes": keeper.outcomes, "warehouse": s.warehouse}
