@@ -17,7 +17,6 @@ import json
 import logging
 import re
 from datetime import UTC, date, datetime, timedelta
-from functools import cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -28,19 +27,6 @@ LONDON = ZoneInfo("Europe/London")
 RECIPIENT_REPORTS = ("listening_digest", "listening")
 #: Days before today tested again in case a run was missed (a spike found late is still alerted).
 DAYS_BACK = 1
-
-
-@cache
-def _templates():
-    from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
-
-    from council_social.reporting.render import london
-
-    env = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"),
-                      autoescape=select_autoescape(disabled_extensions=("txt",), default=True),
-                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
-    env.filters["london"] = london
-    return env
 
 
 def recipients(con) -> dict[str, list[str]]:
@@ -147,6 +133,7 @@ def send(checked: dict | None) -> dict | None:
     if not checked:
         return None
     from council_social.delivery.email import compose, deliver
+    from council_social.reporting.render import render
 
     context = json.loads(Path(checked["path"]).read_text(encoding="utf-8"))
     to, cc = checked["recipients"]["to"], checked["recipients"]["cc"]
@@ -155,8 +142,8 @@ def send(checked: dict | None) -> dict | None:
         log.warning("mention spike, but nobody is listed for %s in the report recipients register: not emailed",
                     " or ".join(RECIPIENT_REPORTS))
         return {**checked, "alerted_at": datetime.now(UTC).isoformat(), "sent_to": 0}
-    html = _templates().get_template("spike_alert.html").render(**context)
-    text = _templates().get_template("spike_alert.txt").render(**context)
+    html = render("spike_alert.html", **context)
+    text = render("spike_alert.txt", **context)
     message = compose(subject=context["subject"], to=to or cc, cc=cc if to else (), html=html, text=text,
                       headers={"X-Council-Social-Report": "listening_spike"})
     delivery = deliver(message, key=delivery_key(checked["spikes"]))
