@@ -94,6 +94,7 @@ def _safe(value: str) -> str:
 
 
 def _builders() -> dict[str, Callable[..., Any]]:
+    from council_social.listening import report as listening
     from council_social.reporting import audit, benefit, inactive_users
 
     def build_audit(con, params, run_id):
@@ -109,12 +110,6 @@ def _builders() -> dict[str, Callable[..., Any]]:
         as_of = _day(params.get("as_of")) or params["run_day"]
         return benefit.build_benefit(con, account_key=params["account_key"], as_of=as_of, run_id=run_id)
 
-    builders = {AUDIT: build_audit, INACTIVE_USERS: build_inactive, NEW_ACCOUNT_BENEFIT: build_benefit}
-    try:
-        from council_social.listening import report as listening
-    except ImportError:  # listening is optional in a deployment that has not migrated to it yet
-        return builders
-
     def build_listening(con, params, run_id):
         end = _day(params.get("week_end")) or (params["run_day"] - timedelta(days=params["run_day"].isoweekday()))
         return listening.build_listening(con, week_start=end - timedelta(days=6), week_end=end)
@@ -123,9 +118,8 @@ def _builders() -> dict[str, Callable[..., Any]]:
         day = _day(params.get("day")) or params["run_day"] - timedelta(days=1)
         return listening.build_digest(con, day=day)
 
-    builders[LISTENING] = build_listening
-    builders[LISTENING_DIGEST] = build_digest
-    return builders
+    return {AUDIT: build_audit, INACTIVE_USERS: build_inactive, NEW_ACCOUNT_BENEFIT: build_benefit,
+            LISTENING: build_listening, LISTENING_DIGEST: build_digest}
 
 
 def build(kind: str, params: dict[str, Any], run_id: str | None = None) -> dict[str, Any] | None:
@@ -196,6 +190,8 @@ def build_pack_parts(run_day: date, *, period_end: str | None = None, run_id: st
     """The reports the Review Board pack bundles: the audit (the latest, or the one ending on
     ``period_end``), the latest inactive-user report up to it, and summaries of the benefit reviews and
     listening over the audit period. Built in the pool; rendered outside it."""
+    from council_social.listening.report import build_listening_summary
+    from council_social.registers.report import recipients
     from council_social.reporting.benefit import build_benefit_summary
     from council_social.reporting.store import load_report, save_report
 
@@ -212,14 +208,8 @@ def build_pack_parts(run_day: date, *, period_end: str | None = None, run_id: st
         inactive = con.execute(
             "select output_dir from report_runs where report = 'inactive_users' and as_of <= ? "
             "order by as_of desc limit 1", [as_of]).fetchone()
-        summaries = [build_benefit_summary(con, as_of=as_of, since=since)]
-        try:
-            from council_social.listening.report import build_listening_summary
-        except ImportError:
-            pass
-        else:
-            summaries.append(build_listening_summary(con, since=since, until=as_of))
-        from council_social.registers.report import recipients
+        summaries = [build_benefit_summary(con, as_of=as_of, since=since),
+                     build_listening_summary(con, since=since, until=as_of)]
 
         to = recipients(con, REVIEW_BOARD_PACK)
     folder = work_dir() / _safe(run_id or "manual")
