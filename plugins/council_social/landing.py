@@ -12,8 +12,10 @@ import gzip
 import hashlib
 import json
 import re
+import uuid
 from collections.abc import Iterable
 from datetime import date
+from pathlib import Path
 
 from council_social.config import settings
 
@@ -35,8 +37,17 @@ def safe_name(name: str) -> str:
     return cleaned or "file"
 
 
+CHUNK = 1 << 20
+
+
 def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+def file_sha256(path: Path) -> str:
+    """A file's checksum read a chunk at a time: an export can be hundreds of megabytes."""
+    with path.open("rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 def land_bytes(data: bytes, *, source: str, entity: str, day: date, name: str, checksum: str | None = None) -> str:
@@ -51,6 +62,36 @@ def land_bytes(data: bytes, *, source: str, entity: str, day: date, name: str, c
     partial.write_bytes(data)
     partial.rename(target)
     return str(target)
+
+
+def land_file(path: Path, *, source: str, entity: str, day: date) -> tuple[str, str, int]:
+    """Copy a dropped file into the landing zone a chunk at a time; returns (URL, checksum, bytes).
+
+    One pass both copies and checksums, so memory stays flat whatever the file's size. The copy
+    goes to a uniquely named partial file, renamed once its checksum (and so its name) is known;
+    content already landed is left as it is.
+    """
+    folder = landing_root() / source / entity / f"dt={day.isoformat()}"
+    folder.mkdir(parents=True, exist_ok=True)
+    partial = folder / f".{uuid.uuid4().hex}.partial"
+    digest, size = hashlib.sha256(), 0
+    try:
+        with path.open("rb") as reader, partial.open("wb") as writer:
+            while chunk := reader.read(CHUNK):
+                digest.update(chunk)
+                writer.write(chunk)
+                size += len(chunk)
+        checksum = digest.hexdigest()
+        target = folder / f"{checksum[:12]}__{safe_name(path.name)}"
+        if target.exists() and target.stat().st_size == size:
+            partial.unlink()
+        else:
+            partial.rename(target)
+    except BaseException:
+        if partial.exists():
+            partial.unlink()
+        raise
+    return str(target), checksum, size
 
 
 def land_json_lines(records: Iterable[object], *, source: str, entity: str, day: date, name: str) -> str:

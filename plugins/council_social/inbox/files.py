@@ -21,7 +21,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from council_social.landing import land_bytes, sha256
+from council_social.landing import file_sha256, land_file
 from council_social.warehouse.loading import in_transaction
 
 log = logging.getLogger(__name__)
@@ -75,12 +75,9 @@ def land_inbox_files(inbox: Path, source: str, day: date, kind_of: Callable[[str
     landed = []
     received = datetime.now(UTC).isoformat()
     for path in inbox_files(inbox):
-        data = path.read_bytes()
-        checksum = sha256(data)
         kind = kind_of(path.name)
-        url = land_bytes(data, source=source, entity=kind or "unrecognised", day=day, name=path.name,
-                         checksum=checksum)
-        log.info("landed %s (%d bytes) as %s", path.name, len(data), url)
+        url, checksum, size = land_file(path, source=source, entity=kind or "unrecognised", day=day)
+        log.info("landed %s (%d bytes) as %s", path.name, size, url)
         landed.append(asdict(LandedFile(source, str(path), path.name, checksum, url, kind, received)))
     return landed
 
@@ -176,6 +173,6 @@ def tidy_inbox(outcomes: list[dict], source_title: str) -> list[dict]:
             continue
         if outcome.status == "rejected":
             source.replace(attention / source.name)
-        elif sha256(source.read_bytes()) == outcome.sha256:
+        elif file_sha256(source) == outcome.sha256:
             source.unlink()  # kept verbatim in the landing zone
     return outcomes
