@@ -12,7 +12,8 @@ listening (mentions, brand search) stand on this data.
 2. **look_up_accounts**: one user lookup for up to 100 accounts a call: profiles and today's
    follower/following/post counts.
 3. **fetch_account** (one mapped task per account): posts and mentions newer than the account's
-   watermarks; the first run takes what X allows (the newest 3,200 posts, 800 mentions).
+   watermarks; the first run takes what X allows (the newest 3,200 posts, 800 mentions). Posts of
+   the last `refresh_days` (3) are read again, so their likes, replies and reposts settle.
    **search_brand**: recent search for the brand query (X covers the last 7 days).
    Every page lands verbatim in the landing zone (`x/<entity>/`) before anything parses it.
 4. **load** (`duckdb_writer` pool, runs even when some accounts failed): upserts accounts, daily
@@ -65,6 +66,10 @@ FETCH_TASKS = ["look_up_accounts", "fetch_account", "search_brand"]
                                   description="Longest single wait for a rate-limit window; longer fails the "
                                               "task so Airflow retries it later. Empty: the connection's "
                                               "extra max_wait_seconds, else 900 (one X window)."),
+        "refresh_days": Param(3, type="integer", minimum=0, maximum=30,
+                              description="Posts younger than this are read again so their likes, replies and "
+                                          "reposts settle (each re-read counts towards X's monthly post cap). "
+                                          "0: only new posts."),
     },
 )
 def x_activity():
@@ -74,7 +79,7 @@ def x_activity():
 
         # The register as it stood on the run's date (a backfill run reads the register of its day).
         return plan_run(dag_run.logical_date or dag_run.run_after, start=params["start"], end=params["end"],
-                        max_wait_seconds=params["max_wait_seconds"])
+                        max_wait_seconds=params["max_wait_seconds"], refresh_days=params["refresh_days"])
 
     @task
     def look_up_accounts(plan: dict, ti=None) -> list[dict]:
@@ -101,7 +106,8 @@ def x_activity():
                 return fetch_account(None, account, day=date.fromisoformat(plan["day"]), outcome=outcome)
             with XHook().get_conn(max_wait_seconds=plan["max_wait_seconds"]) as client:
                 return fetch_account(client, account, day=date.fromisoformat(plan["day"]),
-                                     backfill=plan["backfill"], outcome=outcome)
+                                     backfill=plan["backfill"], outcome=outcome,
+                                     refresh_from=plan.get("refresh_from"))
 
     @task
     def search_brand(plan: dict, ti=None) -> dict:

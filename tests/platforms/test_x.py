@@ -10,7 +10,7 @@ import gzip
 import json
 import logging
 import threading
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import duckdb
@@ -73,8 +73,8 @@ class Run:
     """One run of the DAG's steps in this process, with Airflow's task boundaries kept."""
 
     def __init__(self, fake, run_id: str, *, token: str = TOKEN, page_size: int = 10, policy=FAST,
-                 start: str | None = None, end: str | None = None):
-        self.plan = x_load.plan_run(RUN_AT, start=start, end=end)
+                 start: str | None = None, end: str | None = None, refresh_days: int = x.REFRESH_DAYS):
+        self.plan = x_load.plan_run(RUN_AT, start=start, end=end, refresh_days=refresh_days)
         self.outcomes: list[dict] = []
         self.errors: dict[str, BaseException] = {}
         self.client = x.XClient(token, fake.base_url, policy=policy)
@@ -82,7 +82,8 @@ class Run:
                           {"kind": "lookup"}) or []
         for item in items:
             self.task(item["account_key"], lambda o, i=item: x.fetch_account(
-                self.client, i, day=DAY, backfill=self.plan["backfill"], page_size=page_size, outcome=o), {})
+                self.client, i, day=DAY, backfill=self.plan["backfill"], page_size=page_size, outcome=o,
+                refresh_from=self.plan["refresh_from"]), {})
         self.task("search", lambda o: x.search_brand(self.client, self.plan["search"], day=DAY,
                                                      backfill=self.plan["backfill"], page_size=page_size,
                                                      outcome=o), {})
@@ -174,6 +175,45 @@ def test_a_second_run_asks_only_for_what_is_newer_than_the_watermark(fake, regis
     assert all(second.outcome(k)["items"] == 0 for k in ("x:mcrleadersforum", "x:m_four"))
     assert fake.stats()["x.user_tweets"] == {"200": 3}, "one page each"
     assert snapshot()["platform_posts"] == before, "the four were loaded already: nothing changes"
+
+
+def test_recent_posts_are_read_again_so_their_counts_settle(fake, registered, org):
+    """Counts read an hour after posting undersell engagement: posts of the last days are read again."""
+    Run(fake, "first", refresh_days=7)
+    grow, four = org.account("x:mcrgrow"), org.account("x:m_four")
+    refresh_from = RUN_AT - timedelta(days=7)
+    recent = {p.id: p.likes for p in org.posts(grow) if p.created_at >= refresh_from}
+    older = {p.id for p in org.posts(grow) if p.created_at < refresh_from}
+    assert recent and older and any(recent.values())
+    duck = duckdb.connect(str(settings().warehouse))  # as first read: before anyone had liked them
+    duck.execute("update platform_posts set likes = 0 where account_id in (?, ?)", [grow.platform_id, four.platform_id])
+    duck.close()
+    fake.reset()
+
+    second = Run(fake, "second", refresh_days=7)
+    assert second.errors == {}
+    likes = dict(query("select post_id, likes from platform_posts where account_id = ?", grow.platform_id))
+    assert {i: likes[i] for i in recent} == recent, "the recent posts' counts are read again"
+    assert {likes[i] for i in older} == {0}, "older posts are not read again"
+    assert second.loaded["changed"]["posts"] == sum(1 for n in recent.values() if n)
+    (page,) = [p for p in second.outcome("x:mcrgrow")["pages"] if "/x/tweets/" in p]
+    params = landed_records(page)[0]["params"]
+    assert params["start_time"] == refresh_from.isoformat() and "since_id" not in params
+    assert second.outcome("x:mcrgrow")["watermarks"]["tweets"] == str(max(int(p.id) for p in org.posts(grow)))
+    # M_FOUR last posted before the window: its watermark already reaches further back, so since_id it is.
+    assert second.outcome("x:m_four")["items"] == 0
+    assert not [p for p in second.outcome("x:m_four")["pages"] if "/x/tweets/" in p]
+
+    fake.reset()
+    Run(fake, "rerun", refresh_days=7)
+    assert Run(fake, "again", refresh_days=7).loaded["changed"]["posts"] == 0, "settled counts are not rewritten"
+
+
+def test_a_post_id_says_when_the_post_was_made():
+    post = next(p for p in build_organisation().posts(build_organisation().account("x:mcrgrow")))
+    assert abs((x.posted_at(post.id) - post.created_at).total_seconds()) < 1
+    assert x.posted_at("20") is None, "ids from before Snowflakes say nothing"
+    assert x.posted_at("not-an-id") is None
 
 
 def test_a_rerun_changes_nothing_in_the_warehouse_or_the_landing_zone(fake, registered):

@@ -52,6 +52,10 @@ PAGE_SIZE = 100
 TIMELINE_REACH = 3200
 MENTIONS_REACH = 800
 SEARCH_DAYS = 7
+#: Posts younger than this are read again each run, so their likes, replies and reposts settle.
+REFRESH_DAYS = 3
+SNOWFLAKE_EPOCH_MS = 1288834974657
+SNOWFLAKES_FROM = datetime(2010, 11, 5, tzinfo=UTC)  # older, sequential ids decode to the epoch itself
 QUERY_LIMIT = 512
 #: The longest single wait for a rate-limit window: one full X window (15 minutes).
 DEFAULT_MAX_WAIT_SECONDS = 900.0
@@ -530,13 +534,16 @@ def _account_error(body: dict, account_id: str) -> dict | None:
 
 
 def fetch_account(client: XClient | None, item: dict, *, day: date, backfill: dict | None = None,
-                  page_size: int = PAGE_SIZE, outcome: dict | None = None) -> dict:
+                  page_size: int = PAGE_SIZE, outcome: dict | None = None, refresh_from: str | None = None) -> dict:
     """Fetch one account's posts and mentions into the landing zone; returns its outcome (paths, watermarks).
 
     Incremental runs ask for posts newer than the account's watermarks (``since_id``); the first run
-    takes what X allows (the newest 3,200 posts, 800 mentions). A backfill asks for ``start``..``end``
-    instead and leaves the watermarks alone. A protected account the register marks private/locked is
-    skipped (its counts still come from the lookup); any other unreadable account fails, alone.
+    takes what X allows (the newest 3,200 posts, 800 mentions). With ``refresh_from`` (UTC ISO time)
+    the timeline is read from then instead when the watermark is newer, so posts of the last few days
+    are read again and their public counts settle (the loader writes only what changed). A backfill
+    asks for ``start``..``end`` instead and leaves the watermarks alone. A protected account the
+    register marks private/locked is skipped (its counts still come from the lookup); any other
+    unreadable account fails, alone.
     """
     outcome = outcome if outcome is not None else {}
     outcome.setdefault("pages", [])
@@ -561,7 +568,13 @@ def fetch_account(client: XClient | None, item: dict, *, day: date, backfill: di
         params: dict[str, object] = {"max_results": page_size, "tweet_fields": POST_FIELDS}
         if entity == "mentions":
             params.update(expansions=["author_id"], user_fields=AUTHOR_FIELDS)
-        if since:
+        settling = since and entity == "tweets" and refresh_from and _settling(since, refresh_from)
+        if settling:
+            # Likes, replies and reposts keep coming for days: recent posts are read again to settle them.
+            params["start_time"] = datetime.fromisoformat(refresh_from)
+            log.info("%s: newer than %s, so the recent posts' counts settle (watermark %s)", what, refresh_from,
+                     since)
+        elif since:
             params["since_id"] = since
         elif backfill:
             params.update(start_time=datetime.fromisoformat(backfill["start"]),
@@ -578,7 +591,9 @@ def fetch_account(client: XClient | None, item: dict, *, day: date, backfill: di
                 raise XAccountUnavailable(_unreadable(item, problem))
             if _has_content(body):
                 outcome["pages"].append(_land(
-                    body, entity=entity, day=day, name=f"{account_id}_{entity}_{since or 'all'}_{number:03d}",
+                    body, entity=entity, day=day,
+                    name=f"{account_id}_{entity}_{'from_' + refresh_from[:10] if settling else since or 'all'}_"
+                         f"{number:03d}",
                     endpoint=f"/2/users/:id/{entity}", params=sent, account_id=account_id, handle=handle))
             data = body.get("data") or []
             count += len(data)
@@ -595,6 +610,20 @@ def fetch_account(client: XClient | None, item: dict, *, day: date, backfill: di
     outcome["message"] = f"{counts['tweets']} post(s), {counts['mentions']} mention(s)"
     log.info("@%s: %s", handle, outcome["message"])
     return outcome
+
+
+def posted_at(post_id: str) -> datetime | None:
+    """When a post was made, read from its id: X ids are Snowflakes (milliseconds since X's epoch << 22)."""
+    if not str(post_id).isdigit():
+        return None
+    moment = datetime.fromtimestamp(((int(post_id) >> 22) + SNOWFLAKE_EPOCH_MS) / 1000, UTC)
+    return moment if moment >= SNOWFLAKES_FROM else None
+
+
+def _settling(since: str, refresh_from: str) -> bool:
+    """Whether the watermark post is newer than ``refresh_from`` (else ``since_id`` already reaches back further)."""
+    moment = posted_at(since)
+    return moment is not None and moment > datetime.fromisoformat(refresh_from)
 
 
 def _unreadable(item: dict, error: dict) -> str:

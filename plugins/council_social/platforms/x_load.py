@@ -27,7 +27,7 @@ from pathlib import Path
 from airflow.sdk.exceptions import AirflowFailException
 
 from council_social.landing import read_landed, sha256
-from council_social.platforms.x import LONDON, SOURCE, brand_query
+from council_social.platforms.x import LONDON, REFRESH_DAYS, SOURCE, brand_query
 from council_social.warehouse import loading
 from council_social.warehouse.loading import quarantine_records
 
@@ -58,11 +58,13 @@ def query_scope(query: str) -> str:
 
 
 def plan_run(run_after: datetime, *, start: str | None = None, end: str | None = None,
-             max_wait_seconds: float | None = None, warehouse: Path | None = None) -> dict:
+             max_wait_seconds: float | None = None, refresh_days: int = REFRESH_DAYS,
+             warehouse: Path | None = None) -> dict:
     """What this run fetches (for XCom): the register's active X accounts on the run's day, watermarks, query.
 
     With ``start`` (and optionally ``end``) the run is a backfill of that range: watermarks are not
-    used and not moved.
+    used and not moved. Otherwise posts made in the ``refresh_days`` before the run are read again
+    (``refresh_from``): counts taken an hour after posting say little about engagement.
     """
     from council_social.warehouse import connect
 
@@ -107,8 +109,11 @@ def plan_run(run_after: datetime, *, start: str | None = None, end: str | None =
     log.info("X run for %s: %d active account(s) in the register; brand query: %s; %s", day, len(accounts),
              query or "none (no listening patterns)",
              f"backfill {backfill['start']} to {backfill['end']}" if backfill else "incremental from watermarks")
+    refresh_from = None
+    if refresh_days and not backfill:
+        refresh_from = (run_after.astimezone(UTC) - timedelta(days=refresh_days)).isoformat()
     return {"day": day.isoformat(), "accounts": accounts, "watermarks": watermarks, "search": search,
-            "backfill": backfill, "max_wait_seconds": max_wait_seconds}
+            "backfill": backfill, "max_wait_seconds": max_wait_seconds, "refresh_from": refresh_from}
 
 
 # --- reading landed pages ----------------------------------------------------------------------------
