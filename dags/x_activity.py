@@ -7,8 +7,8 @@ direct posting A02, branding A06), the three-month benefit report (daily followe
 listening (mentions, brand search) stand on this data.
 
 1. **plan_run** (`duckdb_writer` pool): the active X accounts in the account register on the run's
-   day, the watermarks, and the brand query built from the brand register's listening patterns
-   (under X's 512 characters).
+   day, the watermarks, and the brand query built from the brand register's listening and comparison
+   patterns (under X's 512 characters).
 2. **look_up_accounts**: one user lookup for up to 100 accounts a call: profiles and today's
    follower/following/post counts.
 3. **fetch_account** (one mapped task per account): posts and mentions newer than the account's

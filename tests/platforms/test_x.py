@@ -457,6 +457,17 @@ def test_the_brand_query_stays_under_the_limit_and_says_what_it_left_out():
     assert x.brand_query([]) == (None, [])
 
 
+def test_the_brand_search_also_asks_for_the_comparison_terms_share_of_voice_counts(fake, warehouse):
+    write_registers(patterns=(("Trafford Council", "comparison"), ("Manchester City Council", "listening"),
+                              ("@ManCityCouncil", "listening"), ("MCC", "branding")))
+    run = Run(fake, "voice")
+    assert run.plan["search"]["query"] == '("Manchester City Council" OR @ManCityCouncil OR "Trafford Council") ' \
+                                          "-is:retweet", "the council's own terms first"
+    texts = [r[0] for r in query("select text from platform_mentions where kind = 'brand_search'")]
+    assert any("Trafford Council" in t for t in texts) and any("Manchester City Council" in t for t in texts)
+    assert not any("Salford City Council" in t and "Manchester" not in t for t in texts), "only what was asked"
+
+
 def test_the_hook_reads_its_connection_and_rebases_the_client(fake, monkeypatch, org):
     monkeypatch.setenv("AIRFLOW_CONN_X_TEST", json.dumps({"conn_type": "x", "host": fake.base_url,
                                                           "password": TOKEN, "extra": {"max_wait_seconds": 42}}))

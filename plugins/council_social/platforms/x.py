@@ -643,7 +643,7 @@ def _unreadable(item: dict, error: dict) -> str:
 
 def search_brand(client: XClient | None, search: dict | None, *, day: date, backfill: dict | None = None,
                  page_size: int = PAGE_SIZE, outcome: dict | None = None, now: datetime | None = None) -> dict:
-    """Recent search for the brand query (the register's listening patterns) into the landing zone.
+    """Recent search for the brand query (listening and comparison patterns) into the landing zone.
 
     X's recent search covers the last seven days: the first run takes those, later runs ask for posts
     newer than the watermark, and a backfill further back than seven days says what it cannot reach.
@@ -653,7 +653,8 @@ def search_brand(client: XClient | None, search: dict | None, *, day: date, back
     outcome.setdefault("items", 0)
     outcome.update(kind="search", watermarks={})
     if not search or not search.get("query"):
-        outcome.update(status="skipped", message="no listening patterns in the brand register: no brand search")
+        outcome.update(status="skipped",
+                       message="no listening or comparison patterns in the brand register: no brand search")
         log.warning("%s", outcome["message"])
         return outcome
     query, scope = search["query"], search["scope"]
@@ -702,7 +703,7 @@ def search_brand(client: XClient | None, search: dict | None, *, day: date, back
 
 
 def brand_query(patterns: list[str], limit: int = QUERY_LIMIT) -> tuple[str | None, list[str]]:
-    """The recent-search query for the listening patterns, kept under X's length limit.
+    """The recent-search query for the listening and comparison patterns, kept under X's length limit.
 
     ``@handles`` and ``#tags`` stay as they are; anything else is searched as an exact phrase.
     Patterns that would take the query past ``limit`` characters are left out and returned, so the

@@ -1,7 +1,7 @@
 """The X steps that hold the warehouse: plan a run, load the landed pages, summarise per account.
 
 * ``plan_run`` reads which X accounts the account register lists as active on the run's day, the
-  listening patterns of the brand register (the brand search query) and the watermarks.
+  listening and comparison patterns of the brand register (the brand search query) and the watermarks.
 * ``load_outcomes`` parses the pages the fetch tasks landed and upserts ``platform_accounts``,
   ``platform_account_daily``, ``platform_posts`` and ``platform_mentions`` in one transaction, sets
   malformed posts aside in ``ops_quarantine`` (source ``x``), and moves each watermark whose fetch
@@ -84,9 +84,11 @@ def plan_run(run_after: datetime, *, start: str | None = None, end: str | None =
             "select handle, handle_key, account_name, coalesce(private_locked, false)"
             " from register_accounts_as_of(?::date)"
             " where platform = 'x' and coalesce(status, 'active') = 'active' order by handle_key", [day]).fetchall()
+        # The council's own terms first, then the comparison terms share of voice counts: a query
+        # past X's length limit loses comparison terms before any of the council's own.
         patterns = [r[0] for r in con.execute(
-            "select pattern from register_brand_patterns_as_of(?::date) where use = 'listening'"
-            " order by source_line, pattern", [day]).fetchall()]
+            "select pattern from register_brand_patterns_as_of(?::date) where use in ('listening', 'comparison')"
+            " order by use = 'comparison', source_line, pattern", [day]).fetchall()]
         marks = con.execute("select entity, scope, value from ops_watermarks where source = ?", [SOURCE]).fetchall()
     watermarks: dict[str, dict[str, str]] = {}
     for entity, scope, value in marks:
@@ -107,7 +109,7 @@ def plan_run(run_after: datetime, *, start: str | None = None, end: str | None =
         search = {"query": query, "scope": scope, "since_id": watermarks.get("search", {}).get(scope),
                   "dropped": dropped}
     log.info("X run for %s: %d active account(s) in the register; brand query: %s; %s", day, len(accounts),
-             query or "none (no listening patterns)",
+             query or "none (no listening or comparison patterns)",
              f"backfill {backfill['start']} to {backfill['end']}" if backfill else "incremental from watermarks")
     refresh_from = None
     if refresh_days and not backfill:
