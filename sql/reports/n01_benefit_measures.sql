@@ -19,16 +19,15 @@
 --                    on each post's day (a percentage of followers per post, on Instagram; the count at
 --                    the review date when none was read before the post). The basis is
 --                    chosen once per account, from the whole window, so its weeks compare.
---   response rate    of the mentions of the account (X) and the top-level comments on its posts
---                    (Facebook, Instagram) by anyone else, the percentage the account itself replied to
---                    within $reply_hours hours (the L01 window). Page tags are not counted: the platforms
---                    do not show a page's replies on other people's posts.
+--   response rate    of the mentions of the account and the comments on its posts that ask it something
+--                    (the listening fact's needs_reply, as rule L01 counts them), the percentage a council
+--                    account answered within L01_unanswered_hours, from listening_daily. Page tags are
+--                    not counted: the platforms do not show a page's replies on other people's posts.
 --
 -- Rows: one per account and week (week = 0, 1, ...), then one per account for the whole window
 -- (week is null). Numerators and denominators come with each rate, so a reader can check it.
 --
--- Parameters: $as_of (date), $review_after_months (integer), $accounts (list of "platform:handle_key"),
--- $reply_hours (number).
+-- Parameters: $as_of (date), $review_after_months (integer), $accounts (list of "platform:handle_key").
 
 with review_accounts as (
     select
@@ -228,59 +227,19 @@ weekly_insights as (
     group by all
 ),
 
--- What people sent the account: mentions by others, and top-level comments by others on its posts.
-received as (
-    select tracked_windows.account_key, mentions.mention_id as item_id, mentions.created_at
-    from platform_mentions as mentions
-    join tracked_windows
-      on tracked_windows.platform = mentions.platform
-     and tracked_windows.account_id = mentions.mentioned_account_id
-     and mentions.created_at >= tracked_windows.window_from_at
-     and mentions.created_at < tracked_windows.window_end_at
-    where mentions.kind = 'mention'
-      and mentions.author_id is distinct from tracked_windows.account_id
-    union all
-    select tracked_windows.account_key, comments.comment_id, comments.created_at
-    from platform_comments as comments
-    join tracked_windows
-      on tracked_windows.platform = comments.platform
-     and tracked_windows.account_id = comments.account_id
-     and comments.created_at >= tracked_windows.window_from_at
-     and comments.created_at < tracked_windows.window_end_at
-    where not comments.from_account
-      and comments.parent_comment_id is null
-),
-
--- The account's own first reply to each: a post replying to a mention, or a page comment under a comment.
-account_replies as (
-    select tracked_accounts.account_key, posts.in_reply_to_id as item_id, min(posts.created_at) as replied_at
-    from platform_posts as posts
-    join tracked_accounts
-      on tracked_accounts.platform = posts.platform and tracked_accounts.account_id = posts.account_id
-    where posts.in_reply_to_id is not null
-    group by all
-    union all
-    select tracked_accounts.account_key, comments.parent_comment_id, min(comments.created_at)
-    from platform_comments as comments
-    join tracked_accounts
-      on tracked_accounts.platform = comments.platform and tracked_accounts.account_id = comments.account_id
-    where comments.from_account
-      and comments.parent_comment_id is not null
-    group by all
-),
-
+-- What people asked the account, and how many the council answered within the L01 window: the listening
+-- fact's daily counts, which outlive the mentions and comments themselves (retention removes those after
+-- listening.retention_days, sooner than a review window of three months reaches back).
 weekly_responses as (
     select
-        received.account_key,
-        least(date_diff('day', review_windows.go_live_on, (received.created_at at time zone 'Europe/London')::date) // 7,
-              review_windows.weeks - 1) as week,
-        count(*) as received,
-        count(*) filter (
-            where account_replies.replied_at <= received.created_at + to_hours(cast($reply_hours as integer))
-        ) as answered
-    from received
-    join review_windows using (account_key)
-    left join account_replies using (account_key, item_id)
+        review_windows.account_key,
+        least(date_diff('day', review_windows.go_live_on, daily.day) // 7, review_windows.weeks - 1) as week,
+        sum(daily.needing_reply) as received,
+        sum(daily.answered_in_time) as answered
+    from listening_daily as daily
+    join review_windows on review_windows.account_key = daily.council_account
+    where daily.day >= review_windows.go_live_on
+      and daily.day < review_windows.window_end
     group by all
 ),
 

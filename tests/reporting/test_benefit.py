@@ -69,16 +69,17 @@ def post(platform: str, account_id: str, post_id: str, when: datetime, *, likes:
             "in_reply_to_id": in_reply_to, "reposted_id": reposted, "landing_path": "test", "loaded_at": NOW}
 
 
-def mention(mention_id: str, account_id: str, when: datetime, *, author: str = "resident", kind: str = "mention"):
+def mention(mention_id: str, account_id: str, when: datetime, *, author: str = "resident", kind: str = "mention",
+            text: str = "@GreenAcct when is my bin collection?"):
     return {"platform": "x", "mention_id": mention_id, "kind": kind, "mentioned_account_id": account_id,
-            "author_id": author, "created_at": when, "landing_path": "test", "loaded_at": NOW}
+            "author_id": author, "text": text, "created_at": when, "landing_path": "test", "loaded_at": NOW}
 
 
 def comment(platform: str, comment_id: str, post_id: str, account_id: str, when: datetime, *,
-            own: bool = False, parent: str | None = None) -> dict:
+            own: bool = False, parent: str | None = None, text: str = "What time does it open?") -> dict:
     return {"platform": platform, "comment_id": comment_id, "post_id": post_id, "account_id": account_id,
             "parent_comment_id": parent, "author_id": account_id if own else "resident", "from_account": own,
-            "created_at": when, "landing_path": "test", "loaded_at": NOW}
+            "text": text, "created_at": when, "landing_path": "test", "loaded_at": NOW}
 
 
 def week_ends(start: date = GO_LIVE, weeks: int = 13) -> list[date]:
@@ -125,13 +126,15 @@ def golden(con) -> None:
         post("x", "1", "x-before", at(GO_LIVE - timedelta(days=1)), likes=999, impressions=1),
         post("x", "1", "x-repost", at(date(2026, 5, 20)), likes=999, impressions=1, reposted="elsewhere"),
     ]
-    # Mentions: answered in 1 hour and in 23 h 59 m (on time), in 30 hours (late), never; two not counted.
+    # Mentions asking something: answered in 1 hour and in 23 h 59 m (on time), in 30 hours (late), never;
+    # three not counted (the account's own, another account's, one that asks nothing).
     m1, m2, m3 = at(date(2026, 5, 4)), at(date(2026, 6, 1)), at(date(2026, 6, 20))
     insert(con, "platform_mentions", [
         mention("m1", "1", m1), mention("m2", "1", m2), mention("m3", "1", m3),
         mention("m4", "1", at(date(2026, 7, 1))),
         mention("m-self", "1", at(date(2026, 7, 2)), author="1"),
-        mention("m-other", "9", at(date(2026, 7, 2))),
+        mention("m-other", "9", at(date(2026, 7, 2)), text="@SomeoneElse when is my bin collection?"),
+        mention("m-thanks", "1", at(date(2026, 7, 3)), text="Great work @GreenAcct, thank you"),
     ])
     posts += [
         post("x", "1", "r1", m1 + timedelta(hours=1), in_reply_to="m1"),
@@ -163,7 +166,8 @@ def golden(con) -> None:
         if n < 2:
             comments.append(comment("facebook", f"c{n}-reply", f"fb-{n}", "2", when + timedelta(hours=2),
                                     own=True, parent=f"c{n}"))
-    comments.append(comment("facebook", "c-thread", "fb-1", "2", at(date(2026, 5, 12)), parent="c1"))
+    comments.append(comment("facebook", "c-thread", "fb-1", "2", at(date(2026, 5, 12)), parent="c1",
+                            text="Same here, lovely day"))
     insert(con, "platform_comments", comments)
 
     # instagram:redgram: 2,000 followers against 5,000; 13 posts (1 a week) each with 20 engagements when
@@ -188,8 +192,11 @@ def golden(con) -> None:
 
 @pytest.fixture
 def con(warehouse):
+    from council_social.listening.mentions import refresh
+
     with connect(warehouse) as connection:
         golden(connection)
+        refresh(connection, run_id="test", now=NOW)  # the listening counts the response rate reads
         yield connection
 
 
@@ -292,6 +299,22 @@ def test_weekly_series_for_an_account(con, policy):
     assert [w["received"] for w in weeks] == [1, 0, 0, 0, 1, 0, 0, 1, 1, 0, 0, 0, 0]
     assert [w["answered"] for w in weeks] == [1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0]
     assert weeks[0]["response_rate"] == 100.0 and weeks[1]["response_rate"] is None
+
+
+def test_the_response_rate_outlives_the_mentions_retention_removes(con, policy):
+    """Retention deletes what the public wrote after 90 days, before a three-month review reaches back."""
+    keys = ["x:greenacct", "facebook:amberpage"]
+
+    def responses():
+        return sorted((r["account_key"], r["week"] if r["week"] is not None else -1, r["received"], r["answered"])
+                      for r in benefit.measures(con, keys, REVIEW, policy=policy))
+
+    before = responses()
+    assert ("x:greenacct", -1, 4, 2) in before and ("facebook:amberpage", -1, 5, 2) in before
+    for table in ("platform_mentions", "listening_mentions"):
+        con.execute(f"delete from {table}")
+    con.execute("delete from platform_comments where not from_account")
+    assert responses() == before
 
 
 def test_whole_window_actuals_against_targets(con, policy):

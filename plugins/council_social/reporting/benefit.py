@@ -111,8 +111,7 @@ def measures(con, account_keys: list[str], as_of: date, *, policy: dict | None =
     """Weekly and whole-window rows for the accounts (see ``n01_benefit_measures.sql``)."""
     limits = _thresholds(policy)
     return _rows(con, "n01_benefit_measures", {
-        "as_of": as_of, "review_after_months": limits["review_after_months"], "accounts": list(account_keys),
-        "reply_hours": limits["reply_hours"]})
+        "as_of": as_of, "review_after_months": limits["review_after_months"], "accounts": list(account_keys)})
 
 
 # --- judging --------------------------------------------------------------------------------------------
@@ -241,8 +240,8 @@ def _evidence_note(measure: _Measure, row: dict[str, Any], reply_hours: float | 
     if row["received"] is None:
         return "no mentions or comments read for this account"
     if not row["received"]:
-        return "no mentions or comments to answer"
-    return f"{row['answered']:,} of {row['received']:,} answered within {reply_hours:g} hours"
+        return "no mentions or comments asking it something"
+    return f"{row['answered']:,} of {row['received']:,} questions and requests answered within {reply_hours:g} hours"
 
 
 def _measure(measure: _Measure, actual, target, status: Rag, note: str) -> Measure:
@@ -304,9 +303,9 @@ def _definitions(row: dict[str, Any], limits: dict[str, Any]) -> Table:
                           "was read by the review date, the first read after it."),
             ("Posts a week", "Original posts (not replies, not plain reposts) per 7 days."),
             ("Engagement rate", engagement),
-            ("Response rate", f"Of the mentions of the account and the comments on its posts by anyone else, "
-                              f"the percentage the account itself replied to within "
-                              f"{limits['reply_hours']:g} hours (the rule L01 window)."),
+            ("Response rate", f"Of the mentions of the account and the comments on its posts that ask it "
+                              f"something (as the listening report counts them for rule L01), the percentage "
+                              f"a council account answered within {limits['reply_hours']:g} hours."),
             ("Red, amber, green", f"Green: at or above target. Amber: below target by up to "
                                   f"{limits['amber_tolerance_percent']:g}%. Red: further below. Not rated: no "
                                   "target in the business case, or no data."),
@@ -374,7 +373,8 @@ def build_benefit(con, *, account_key: str, as_of: date, run_id: str | None = No
     notes = [
         f"Review date {_long_date(row['review_on'])}: {limits['review_after_months']} months after go-live "
         f"(N01_review_after_months); amber within {tolerance:g}% below target (N01_amber_tolerance_percent).",
-        f"Replies count when the account answered within {limits['reply_hours']:g} hours (L01_unanswered_hours).",
+        f"Replies count when a council account answered within {limits['reply_hours']:g} hours "
+        "(L01_unanswered_hours), as in the listening report.",
     ]
     if interim:
         notes.insert(0, f"Interim review: the three months end on {_long_date(row['review_on'])}; this covers "
