@@ -18,6 +18,10 @@ run on the same machine, so they mean the same on a laptop and in CI; nothing he
    over 3 years; ``scripts/large_organisation.py``), then every report of a steady day built in a fresh
    process: the audit, the inactive-user report, the new-account reviews due, each rendered (email,
    PDF, XLSX) and archived, and the Review Board pack: time and peak memory (target < 60 s, < 2 GB).
+7. Incremental runs: for each API source (Hootsuite REST API, X, Facebook/Instagram), a first full load
+   of the demo organisation against the next day's run when the source has nothing new, through the
+   DAG tasks' own calls against the fake API server (``scripts/bench_incremental.py``, in a fresh
+   process): time and requests of the next day as a share of the first load (target < 5%).
 """
 
 from __future__ import annotations
@@ -332,7 +336,7 @@ def bench_validation_report(rows: int) -> None:
     print(f"  Data Docs after the commit {result['docs_seconds']:6.2f} s   (outside the load's transaction)")
 
 
-SECTIONS = ("parse", "registers", "hootsuite", "x", "validation", "listening", "reports")
+SECTIONS = ("parse", "registers", "hootsuite", "x", "validation", "listening", "reports", "incremental")
 
 
 def main() -> None:
@@ -347,6 +351,9 @@ def main() -> None:
                         help="mentions in the synthetic listening warehouse the listening reports are built over")
     parser.add_argument("--report-posts", type=int, default=5_000_000,
                         help="posts in the large synthetic organisation the governance reports are built over")
+    parser.add_argument("--incremental-hootsuite-rate", type=float, default=INCREMENTAL_HOOTSUITE_RATE,
+                        help="requests per second the Hootsuite client paces at in the incremental section "
+                             "(production: 19, which makes the first load take minutes)")
     parser.add_argument("--only", action="append", choices=SECTIONS,
                         help="run only this section (repeat the option for several); default: all")
     args = parser.parse_args()
@@ -366,6 +373,8 @@ def main() -> None:
         bench_listening_report(args.listening_mentions)
     if "reports" in only:
         bench_governance_reports(args.report_posts)
+    if "incremental" in only:
+        bench_incremental_report(args.incremental_hootsuite_rate)
 
 
 def bench_parse_report(repeats: int) -> None:
@@ -457,6 +466,111 @@ def bench_governance_reports(posts: int) -> None:
           f"new-account reviews due {found['benefit_reports']}")
     print(f"  all reports                        {result['total']:6.2f} s   peak {result['peak_mb']:6,.0f} MB   "
           f"({result['total'] / 60:.0%} of the 60 s target; {result['peak_mb'] / 2048:.0%} of 2 GB)")
+
+
+#: The Hootsuite client's pacing in the incremental section: the production 19 a second would make the
+#: first load (3,600-odd requests) last over three minutes; the fake's limit is raised to 1,000 a second.
+INCREMENTAL_HOOTSUITE_RATE = 800.0
+INCREMENTAL_TARGET = 0.05
+INCREMENTAL_SOURCES = {"hootsuite_api": "Hootsuite API", "x": "X", "meta": "Facebook/Instagram"}
+LOAD_PARTS = {"gate": "validation gates", "docs": "Data Docs", "marts": "marts refresh",
+              "warehouse": "warehouse open/close", "warm_up": "GX warm-up"}
+
+
+def bench_incremental(hootsuite_rate: float) -> dict:
+    """Both runs of every source in one fresh process (``scripts/bench_incremental.py``)."""
+    with tempfile.TemporaryDirectory(prefix="bench-incremental-") as tmp:
+        env = {k: v for k, v in os.environ.items()
+               if k not in ("COUNCIL_SOCIAL_WAREHOUSE", "COUNCIL_SOCIAL_LANDING", "COUNCIL_SOCIAL_INBOX",
+                            "COUNCIL_SOCIAL_OUTBOX")}
+        env.update(COUNCIL_SOCIAL_DATA_DIR=str(Path(tmp) / "var"), COUNCIL_SOCIAL_REPORTS=str(Path(tmp) / "reports"))
+        return _measure_script(Path(__file__).parent / "bench_incremental.py", f"{hootsuite_rate:g}", env=env)
+
+
+def _verdict(share: float) -> str:
+    return "ok" if share < INCREMENTAL_TARGET else "OVER TARGET"
+
+
+def _where_the_time_goes(run: dict, fetch_note: str = "") -> str:
+    """The next day's seconds by step, the load split into its fixed costs, largest first."""
+    parts = dict(run["load_parts"])
+    calls = run.get("load_calls", {})
+    pieces = {"plan": run["steps"]["plan"], f"fetch{fetch_note}": run["steps"]["fetch"],
+              "summary": run["steps"]["summary"]}
+    for key, label in LOAD_PARTS.items():
+        count = calls.get(key, 0)
+        pieces[f"{label}" + (f" (x{count})" if count > 1 else "")] = parts.get(key, 0.0)
+    pieces["load, the rest"] = max(0.0, run["steps"]["load"] - sum(parts.get(k, 0.0) for k in LOAD_PARTS))
+    total = run["total"] or 1.0
+    ranked = sorted(((s, n) for n, s in pieces.items() if s >= 0.005), reverse=True)
+    return ", ".join(f"{name} {seconds:.2f} s ({seconds / total:.0%})" for seconds, name in ranked)
+
+
+def _endpoints(first: dict, following: dict) -> str:
+    counts = sorted(following["by_endpoint"].items(), key=lambda item: (-item[1], item[0]))
+    shown = []
+    for name, count in counts:
+        before = first["by_endpoint"].get(name, 0)
+        again = "as many" if before and count >= before else f"{count / before:.0%}" if before else "new"
+        shown.append(f"{name.split('.', 1)[1]} {count:,} of {before:,} ({again})")
+    return ", ".join(shown)
+
+
+def bench_incremental_report(hootsuite_rate: float) -> None:
+    from council_social.hootsuite.api import DEFAULT_REQUESTS_PER_SECOND
+
+    result = bench_incremental(hootsuite_rate)
+    sources = result["sources"]
+    accounts = result["accounts"]
+    print(f"\nIncremental runs: a first full load against the next day's run with no new data, per API source "
+          f"(demo organisation as of {result['as_of']}: {accounts['x']} X, {accounts['facebook']} Facebook and "
+          f"{accounts['instagram']} Instagram accounts, {result['members']} Hootsuite members; the DAG tasks' calls "
+          f"against the fake API on loopback, first run at 06:00 UTC, next one 24 h later; target: the next day "
+          f"under {INCREMENTAL_TARGET:.0%} of the first load)")
+    hootsuite = sources["hootsuite_api"]
+    production = DEFAULT_REQUESTS_PER_SECOND
+    floor = [hootsuite[run]["requests"] / production for run in ("first", "next")]
+    print(f"  pacing: Hootsuite client at {hootsuite_rate:g} requests/s (production: {production:g}/s, "
+          f"at which its fetches alone would take at least {floor[0]:.0f} s and {floor[1]:.1f} s), the fake's "
+          f"Hootsuite limit raised to {result['fake_hootsuite_limit']:,}/s; X and Graph clients as in production")
+    print(f"  not timed: Python imports and the Great Expectations warm-up ({result['imports_s']:.1f} s here; in "
+          "Airflow every task process pays its share again, both days alike), and the fake's one-off data "
+          f"generation ({result['fake_warm_s']:.1f} s of untimed fetches into a scratch directory first)")
+    print(f"  {'source':<19} {'run':<9} {'total':>8} {'plan':>7} {'fetch':>7} {'load':>7} {'summary':>8} "
+          f"{'requests':>9}   rows received / written")
+    totals = {run: {"total": 0.0, "requests": 0} for run in ("first", "next")}
+    over: list[tuple[str, dict, dict]] = []
+    for source, label in INCREMENTAL_SOURCES.items():
+        runs = sources[source]
+        for run, name in (("first", "first"), ("next", "next day")):
+            r, steps = runs[run], runs[run]["steps"]
+            refused = sum(sum(statuses.values()) for statuses in r["not_ok"].values())
+            failed = f"   ({r['failed']} account(s) failed)" if r["failed"] else ""
+            failed += f"   ({refused:,} request(s) answered other than 200)" if refused else ""
+            print(f"  {label if run == 'first' else '':<19} {name:<9} {r['total']:6.2f} s {steps['plan']:5.2f} s "
+                  f"{steps['fetch']:5.2f} s {steps['load']:5.2f} s {steps['summary']:6.2f} s {r['requests']:9,}   "
+                  f"{r['received']:,} / {r['changed']:,}{failed}")
+            totals[run]["total"] += r["total"]
+            totals[run]["requests"] += r["requests"]
+        first, following = runs["first"], runs["next"]
+        time_share = following["total"] / first["total"]
+        request_share = following["requests"] / first["requests"]
+        print(f"  {'':<19} {'ratio':<9}{time_share:8.1%}{'':33}{request_share:10.1%}   time {_verdict(time_share)}, "
+              f"requests {_verdict(request_share)}")
+        if max(time_share, request_share) >= INCREMENTAL_TARGET:
+            over.append((source, label, first, following))
+    time_share = totals["next"]["total"] / totals["first"]["total"]
+    request_share = totals["next"]["requests"] / totals["first"]["requests"]
+    for run, name, label in (("first", "first", "all sources"), ("next", "next day", "")):
+        print(f"  {label:<19} {name:<9} {totals[run]['total']:6.2f} s{'':33}{totals[run]['requests']:10,}")
+    print(f"  {'':<19} {'ratio':<9}{time_share:8.1%}{'':33}{request_share:10.1%}   time {_verdict(time_share)}, "
+          f"requests {_verdict(request_share)}")
+    for source, label, first, following in over:
+        note = (f" ({following['requests']:,} requests paced at {hootsuite_rate:g}/s: at least "
+                f"{following['requests'] / hootsuite_rate:.2f} s)" if source == "hootsuite_api" else "")
+        print(f"  {label}, what the next day's {following['total']:.2f} s go on: "
+              f"{_where_the_time_goes(following, note)}")
+        print(f"  {label}, the next day's requests by endpoint (of the first load's): {_endpoints(first, following)}")
 
 
 def _measure_script(script: Path, *args: str, env: dict[str, str]) -> dict:
