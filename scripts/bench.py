@@ -185,11 +185,14 @@ def write_hootsuite_export(path: Path, rows: int) -> None:
         con.close()
 
 
-HOOTSUITE_OURS = r"""
+#: Each child process reports its own peak: ru_maxrss would carry the parent's footprint over exec.
+PEAK_MB = r"""
 import json, os, sys, time
-def peak_mb():  # this process's own peak: ru_maxrss would carry the parent's footprint over exec
+def peak_mb():
     with open("/proc/self/status") as status:
         return next(int(line.split()[1]) for line in status if line.startswith("VmHWM:")) / 1024
+"""
+HOOTSUITE_OURS = PEAK_MB + r"""
 from datetime import date
 import duckdb  # both sides start the clock with their libraries imported (as in an Airflow task)
 from airflow.sdk import ObjectStoragePath  # the landing zone's
@@ -223,11 +226,7 @@ print(json.dumps({"seconds": ended - started, "load_seconds": ended - loading, "
                   "rows": outcome["rows_loaded"], "quarantined": outcome["rows_quarantined"],
                   "peak_mb": peak_mb()}))
 """
-HOOTSUITE_BASELINE = r"""
-import json, sys, time
-def peak_mb():
-    with open("/proc/self/status") as status:
-        return next(int(line.split()[1]) for line in status if line.startswith("VmHWM:")) / 1024
+HOOTSUITE_BASELINE = PEAK_MB + r"""
 import duckdb, pandas as pd, pyarrow
 started = time.perf_counter()
 frame = pd.read_csv(sys.argv[1])
@@ -238,11 +237,7 @@ con.close()
 print(json.dumps({"seconds": time.perf_counter() - started, "rows": len(frame),
                   "peak_mb": peak_mb()}))
 """
-HOOTSUITE_CEILING = r"""
-import json, sys, time
-def peak_mb():
-    with open("/proc/self/status") as status:
-        return next(int(line.split()[1]) for line in status if line.startswith("VmHWM:")) / 1024
+HOOTSUITE_CEILING = PEAK_MB + r"""
 import duckdb
 started = time.perf_counter()
 con = duckdb.connect(sys.argv[2])
