@@ -279,7 +279,7 @@ def _weekly_table(weeks: list[dict[str, Any]]) -> Table:
     return Table(
         title="Week by week",
         columns=("Week", "Week ending", "Followers", "Posts", "Posts a week", "Engagement rate %",
-                 "Mentions and comments", "Answered in time", "Response rate %"),
+                 "Asking for a reply", "Answered in time", "Response rate %"),
         rows=rows, sheet="Weekly")
 
 
