@@ -131,6 +131,17 @@ class Catalogue:
         return AuthorPaths(*(tuple(kinds[k]) for k in AUTHOR_KINDS))
 
 
+def warehouse_columns(con) -> dict[str, dict[str, str]]:
+    """Every warehouse table's columns and their types, in table order: what retention and erasure can reach."""
+    found: dict[str, dict[str, str]] = {}
+    for table, column, kind in con.execute(
+            "select c.table_name, c.column_name, c.data_type from information_schema.columns as c"
+            " join information_schema.tables as t using (table_schema, table_name)"
+            " where c.table_schema = 'main' and t.table_type = 'BASE TABLE' order by c.ordinal_position").fetchall():
+        found.setdefault(table, {})[column] = kind
+    return found
+
+
 def catalogue_path() -> Path:
     return settings().root / "config" / "personal_data.yaml"
 

@@ -37,7 +37,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from council_social.privacy import files
-from council_social.privacy.catalogue import Catalogue, TableEntry, load_catalogue
+from council_social.privacy.catalogue import Catalogue, TableEntry, load_catalogue, warehouse_columns
 from council_social.privacy.identity import IdentifierError, Identity, hash_key, keyed_hash, normalise, values_at
 
 log = logging.getLogger(__name__)
@@ -106,16 +106,6 @@ class ErasureOutcome:
 
 
 # --- the warehouse's shape ----------------------------------------------------------------------------
-
-def _columns(con) -> dict[str, dict[str, str]]:
-    found: dict[str, dict[str, str]] = {}
-    for table, column, kind in con.execute(
-            "select c.table_name, c.column_name, c.data_type from information_schema.columns as c"
-            " join information_schema.tables as t using (table_schema, table_name)"
-            " where c.table_schema = 'main' and t.table_type = 'BASE TABLE' order by c.ordinal_position").fetchall():
-        found.setdefault(table, {})[column] = kind
-    return found
-
 
 def _keys(con) -> dict[str, set[str]]:
     keys: dict[str, set[str]] = {}
@@ -313,7 +303,7 @@ def _settle(person: Identity, authors: set[Author], first: bool) -> bool:
 def resolve(con, root, person: Identity, catalogue: Catalogue, platforms: list[str] | None,
             tables: dict | None = None) -> Identity:
     """Grow ``person`` to every id, handle and name they are known by, in the warehouse and landing zone."""
-    tables = tables if tables is not None else _columns(con)
+    tables = tables if tables is not None else warehouse_columns(con)
     for round_number in range(MAX_ROUNDS):
         values = sorted(person.ids | person.handles | person.names | {person.seed})
         authors = _warehouse_authors(con, catalogue, tables, values, platforms)
@@ -502,7 +492,7 @@ def erase_author(con, landing_root, *, identifier: str, platform: str | None = N
     request_id = request_id or f"erasure-{uuid.uuid4().hex[:12]}"
     requested_at = now or datetime.now(UTC)
     key = hash_key(con)
-    tables = _columns(con)
+    tables = warehouse_columns(con)
     keys = _keys(con)
     resolve(con, root, person, catalogue, platforms, tables)
     outcome = ErasureOutcome(request_id=request_id, status="dry_run" if dry_run else "erased", dry_run=dry_run,

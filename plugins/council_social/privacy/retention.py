@@ -34,7 +34,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from council_social.privacy import files
-from council_social.privacy.catalogue import Catalogue, TableEntry, load_catalogue
+from council_social.privacy.catalogue import Catalogue, TableEntry, load_catalogue, warehouse_columns
 
 log = logging.getLogger(__name__)
 
@@ -86,16 +86,6 @@ def cutoff_for(today: date, retention_days: int) -> date:
 
 def _start_of(day: date) -> datetime:
     return datetime.combine(day, time(0), LONDON).astimezone(UTC)
-
-
-def _columns(con) -> dict[str, dict[str, str]]:
-    found: dict[str, dict[str, str]] = {}
-    for table, column, kind in con.execute(
-            "select c.table_name, c.column_name, c.data_type from information_schema.columns as c"
-            " join information_schema.tables as t using (table_schema, table_name)"
-            " where c.table_schema = 'main' and t.table_type = 'BASE TABLE'").fetchall():
-        found.setdefault(table, {})[column] = kind
-    return found
 
 
 def _day_of(column: str, kind: str) -> str:
@@ -215,7 +205,7 @@ def enforce_retention(con, landing_root, *, today: date, retention_days: int, dr
     outcome = RetentionOutcome(run_date=today, cutoff=cutoff, retention_days=retention_days, dry_run=dry_run)
     if not dry_run:
         outcome.aggregates_refreshed = _refresh_aggregates(con, run_id, now, refresh_aggregates)
-    tables = _columns(con)
+    tables = warehouse_columns(con)
     covered = _covered_sql(catalogue, tables)
 
     con.execute("begin transaction")
