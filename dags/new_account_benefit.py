@@ -4,7 +4,10 @@
 Glasgow's "Requests for new Social Media Accounts": three months after an account goes live, did it
 deliver what its business case promised? Business-case targets from the account register
 (followers, posts a week, engagement rate, response rate) against actuals, red/amber/green, weekly
-trend charts, and a one-line verdict for the Review Board (rule N01).
+trend charts, and a one-line verdict for the Review Board (rule N01). Follower counts and posts come
+from the platform loads (x_activity, meta_activity); the response rate from the `listening` DAG's
+daily counts (questions and requests answered within the L01 window), which outlive the 90-day
+retention of the mentions themselves.
 
 1. **accounts_due** (`duckdb_writer` pool): accounts that have reached three months after go-live
    and have no report yet (so each is produced once, and a missed day is caught up); or just the
